@@ -1,0 +1,1 @@
+"""The client's encrypted SQLCipher store: key slots, connection, migrations, repositories."""
