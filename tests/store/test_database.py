@@ -28,8 +28,19 @@ def test_new_database_is_migrated_with_the_design_pragmas(tmp_path: Path) -> Non
     assert conn.execute("PRAGMA cipher_page_size").fetchone()[0] == "4096"
     assert integrity_errors(conn) == []
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-    for table in ("teams", "members", "staff", "messages", "notes", "attachments", "outbox",
-                  "sync_state", "audit", "messages_fts", "notes_fts"):
+    for table in (
+        "teams",
+        "members",
+        "staff",
+        "messages",
+        "notes",
+        "attachments",
+        "outbox",
+        "sync_state",
+        "audit",
+        "messages_fts",
+        "notes_fts",
+    ):
         assert table in names
     conn.close()
 
@@ -109,9 +120,13 @@ def test_disk_full_is_its_own_error_and_loses_nothing(tmp_path: Path) -> None:
     messages.add_local_message(store, WARD, "written before the disk filled")
     pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
     store.conn.execute(f"PRAGMA max_page_count = {pages}")
-    with pytest.raises(DiskFull) as info:
+
+    def fill_the_disk() -> None:
         for i in range(200):
             messages.add_local_message(store, WARD, f"filler {i} " + "x" * 3000)
+
+    with pytest.raises(DiskFull) as info:
+        fill_the_disk()
     assert "disk is full" in info.value.message
     assert not store.conn.in_transaction
     bodies = [m.body for m in messages.latest_messages(store, WARD, 500)]

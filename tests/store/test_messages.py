@@ -25,7 +25,9 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def test_local_message_and_its_op_are_written_together(store: Store) -> None:
-    msg, changes = messages.add_local_message(store, WARD, "Bay 3 needs a porter", priority=Priority.URGENT)
+    msg, changes = messages.add_local_message(
+        store, WARD, "Bay 3 needs a porter", priority=Priority.URGENT
+    )
     assert msg.state is MessageState.QUEUED
     assert msg.seq is None
     assert msg.author_name == "Alice Adams"
@@ -74,20 +76,37 @@ def test_own_echo_settles_the_queued_message_without_a_duplicate(store: Store) -
 
 def test_push_result_moves_message_into_server_order(store: Store) -> None:
     messages.apply_remote_messages(store, [remote(3, "before")])
-    msg, _ = messages.add_local_message(store, WARD, "queued one")
+    messages.add_local_message(store, WARD, "queued one")
     messages.apply_remote_messages(store, [remote(8, "after")])
     # while queued, our message sits after everything the server ordered
-    assert [m.body for m in messages.latest_messages(store, WARD)] == ["before", "after", "queued one"]
+    assert [m.body for m in messages.latest_messages(store, WARD)] == [
+        "before",
+        "after",
+        "queued one",
+    ]
     (item,) = outbox.next_batch(store)
     outbox.record_results(store, [OpResult(item.op_id, "applied", seq=5)])
-    assert [m.body for m in messages.latest_messages(store, WARD)] == ["before", "queued one", "after"]
+    assert [m.body for m in messages.latest_messages(store, WARD)] == [
+        "before",
+        "queued one",
+        "after",
+    ]
 
 
 def test_rejected_message_is_held_with_reason_then_edited_and_requeued(store: Store) -> None:
     msg, _ = messages.add_local_message(store, WARD, "Mrs Example in bed 4")
     (item,) = outbox.next_batch(store)
-    outbox.record_results(store, [OpResult(item.op_id, "rejected", error_code="patient_identifiers",
-                                           error_message="The message contains a patient name.")])
+    outbox.record_results(
+        store,
+        [
+            OpResult(
+                item.op_id,
+                "rejected",
+                error_code="patient_identifiers",
+                error_message="The message contains a patient name.",
+            )
+        ],
+    )
     held = messages.get_message(store, msg.id)
     assert held is not None and held.state is MessageState.HELD
     assert held.held_reason == "The message contains a patient name."
@@ -187,7 +206,9 @@ def test_outbox_batches_respect_limits(store: Store) -> None:
 
 def test_directory_lists_teams_and_members(store: Store) -> None:
     assert [t.name for t in teams.list_teams(store)] == [
-        "Community Nursing North", "Ward 7 (Surgical)"]
+        "Community Nursing North",
+        "Ward 7 (Surgical)",
+    ]
     with store.transaction():
         teams.add_member_in_tx(store, WARD, ME)
         teams.add_member_in_tx(store, WARD, OTHER)

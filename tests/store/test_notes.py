@@ -25,13 +25,20 @@ PHOTO_SHA = hashlib.sha256(PHOTO).hexdigest()
 NHS = "https://fhir.nhs.uk/Id/nhs-number"
 
 
-def draft(team: str = WARD, text: str = "wound healing well", photos: tuple[str, ...] = ()) -> NoteDraft:
+def draft(
+    team: str = WARD, text: str = "wound healing well", photos: tuple[str, ...] = ()
+) -> NoteDraft:
     return NoteDraft(
-        team_id=team, form_url="https://example.org/Questionnaire/wound", form_version="1.0.0",
-        form_title="Wound assessment", patient_system=NHS, patient_value="9990000018",
+        team_id=team,
+        form_url="https://example.org/Questionnaire/wound",
+        form_version="1.0.0",
+        form_title="Wound assessment",
+        patient_system=NHS,
+        patient_value="9990000018",
         authored="2026-11-28T09:00:00.000Z",
         resource={"resourceType": "QuestionnaireResponse", "status": "completed", "text": text},
-        search_text=text, photos=photos,
+        search_text=text,
+        photos=photos,
     )
 
 
@@ -91,10 +98,21 @@ def test_note_versions_cannot_be_rewritten(store: Store) -> None:
 
 def test_remote_notes_apply_idempotently(store: Store) -> None:
     remote_note = RemoteNote(
-        seq=50, id="n-1", version=1, version_of=None, team_id=WARD, author_id=OTHER,
-        author_name="Bob Brown", form_url="u", form_version="1", form_title="SBAR handover",
-        patient_system=NHS, patient_value="9990000018", status="completed",
-        authored="2026-11-28T08:00:00.000Z", resource={"resourceType": "QuestionnaireResponse"},
+        seq=50,
+        id="n-1",
+        version=1,
+        version_of=None,
+        team_id=WARD,
+        author_id=OTHER,
+        author_name="Bob Brown",
+        form_url="u",
+        form_version="1",
+        form_title="SBAR handover",
+        patient_system=NHS,
+        patient_value="9990000018",
+        status="completed",
+        authored="2026-11-28T08:00:00.000Z",
+        resource={"resourceType": "QuestionnaireResponse"},
         search_text="deteriorating overnight",
     )
     for _ in range(2):
@@ -117,7 +135,9 @@ def test_attachment_hash_is_checked_and_bytes_round_trip(store: Store) -> None:
 
 
 def test_purge_team_removes_everything_of_that_team_only(store: Store) -> None:
-    messages.apply_remote_messages(store, [remote(1, "ward msg"), remote(2, "c msg", team=COMMUNITY)])
+    messages.apply_remote_messages(
+        store, [remote(1, "ward msg"), remote(2, "c msg", team=COMMUNITY)]
+    )
     messages.add_local_message(store, WARD, "unsent ward msg")
     attachments.put_attachment(store, PHOTO_SHA, "image/jpeg", PHOTO)
     notes.submit_note(store, draft(photos=(PHOTO_SHA,)))
@@ -136,7 +156,7 @@ def test_retention_keeps_unsent_work(store: Store, clock: ManualClock) -> None:
     old = remote(1, "old news")
     messages.apply_remote_messages(store, [old])
     held_note, _ = notes.submit_note(store, draft(text="queued long ago"))
-    queued, _ = messages.add_local_message(store, WARD, "queued long ago")
+    messages.add_local_message(store, WARD, "queued long ago")
     clock.advance(dt.timedelta(days=45))
     fresh = dataclasses.replace(remote(2, "fresh"), server_ts="2027-01-12T09:00:00.000Z")
     messages.apply_remote_messages(store, [fresh])

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from wardlink.store import messages, search
 from wardlink.store.database import Store
 
-from .store_helpers import COMMUNITY, WARD, new_store, remote
+from .store_helpers import COMMUNITY, new_store, remote
 
 BODIES = [
     "Porter needed for bay 3",
@@ -30,7 +30,9 @@ BODIES = [
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     s = new_store(tmp_path_factory.mktemp("search") / "w.db")
     messages.apply_remote_messages(s, [remote(i + 1, b) for i, b in enumerate(BODIES)])
-    messages.apply_remote_messages(s, [remote(100, "Porter for the community team", team=COMMUNITY)])
+    messages.apply_remote_messages(
+        s, [remote(100, "Porter for the community team", team=COMMUNITY)]
+    )
     yield s
     s.close()
 
@@ -77,8 +79,29 @@ def test_team_filter_and_prefix(store: Store) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['"', '""', "(", "bay (3", ")))", "NEAR(", "AND", "OR NOT", "*", "-", "^", ":", "{x}",
-     "col:umn", "💊💉", "", "   ", "a" * 10_000, "🚑 porter " * 1000, "\x00", "'; DROP TABLE x;--"],
+    [
+        '"',
+        '""',
+        "(",
+        "bay (3",
+        ")))",
+        "NEAR(",
+        "AND",
+        "OR NOT",
+        "*",
+        "-",
+        "^",
+        ":",
+        "{x}",
+        "col:umn",
+        "💊💉",
+        "",
+        "   ",
+        "a" * 10_000,
+        "🚑 porter " * 1000,
+        "\x00",
+        "'; DROP TABLE x;--",
+    ],
 )
 def test_awkward_input_never_raises(store: Store, text: str) -> None:
     search.search_messages(store, text)
@@ -86,7 +109,9 @@ def test_awkward_input_never_raises(store: Store, text: str) -> None:
 
 
 @given(st.text(max_size=200))
-@settings(max_examples=200, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_any_text_is_safe(store: Store, text: str) -> None:
     found = search.search_messages(store, text)
     query = search.build_query(text)
@@ -112,9 +137,12 @@ def test_retracted_messages_leave_the_index(tmp_path: Path) -> None:
     with s.transaction():
         messages.apply_retraction_in_tx(s, "m-1")
     assert search.search_messages(s, "secret") == []
-    assert s.conn.execute(
-        "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'secret'"
-    ).fetchone()[0] == 0
+    assert (
+        s.conn.execute(
+            "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'secret'"
+        ).fetchone()[0]
+        == 0
+    )
     s.close()
 
 
