@@ -1,0 +1,7 @@
+"""Routes: sessions (being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,116 @@
+"""The FastAPI application factory: routes, the one error shape, size limits, quiet logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from wardlink.core.protocol import ProtocolError
+from wardlink_server import __version__
+from wardlink_server.errors import ApiError
+from wardlink_server.services import Services
+
+log = logging.getLogger("wardlink_server.access")
+
+PUBLIC_ROUTES = frozenset({("POST", "/api/v1/sessions"), ("GET", "/healthz")})
+
+
+def _error(status: int, code: str, message: str, **details: object) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, **details}}, status_code=status
+    )
+
+
+async def read_json(request: Request, *, max_bytes: int) -> object:
+    """The request body as JSON, refusing oversized or malformed bodies in the one shape."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise ApiError("too_large", "The request is too large.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise ApiError("too_large", "The request is too large.")
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise ApiError("invalid", "The request body is not valid JSON.") from None
+
+
+def parse(parser: Callable[[object], Any], value: object) -> Any:
+    """Run a protocol parser, turning its refusal into a 400 that names the field."""
+    try:
+        return parser(value)
+    except ProtocolError as exc:
+        raise ApiError("invalid", f"The request is not valid: {exc}.", field=exc.path) from None
+
+
+def create_app(services: Services) -> FastAPI:
+    docs = services.config.docs_enabled
+    app = FastAPI(
+        title="Wardlink record server",
+        version=__version__,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.state.services = services
+
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [
+            ".".join(str(p) for p in err.get("loc", ()) if p != "query") for err in exc.errors()
+        ]
+        return _error(400, "invalid", "The request is not valid.", fields=fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return _error(404, "not_found", "There is nothing at that address.")
+        if exc.status_code == 405:
+            return _error(405, "invalid", "That method is not allowed here.")
+        return _error(exc.status_code, "invalid", "The request could not be handled.")
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        # Never a stack trace or a database message (it could hold patient data) to the caller.
+        log.error("unexpected %s while handling a request", type(exc).__name__)
+        return _error(500, "internal", "Something went wrong on the record server.")
+
+    @app.middleware("http")
+    async def access_log(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # The path only: query strings may carry identifiers and never reach the logs.
+        start = time.perf_counter()
+        response = await call_next(request)
+        log.info(
+            "%s %s %d %.1fms",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - start) * 1000,
+        )
+        return response
+
+    @app.get("/healthz", tags=["public"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    from wardlink_server.api import routers
+
+    for router in routers():
+        app.include_router(router)
+    return app

@@ -1,0 +1,94 @@
+"""The server's audit trail: every admin action and every read of patient data, hash-chained.
+
+Entries are appended inside the transaction of what they record, so an action and its audit
+entry commit together. `verify` walks the chain and names every entry that was changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, RowMapping, insert, select
+
+from wardlink_server import schema
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it: a staff member (with the device) or the command line (`staff_id` None)."""
+
+    staff_id: str | None
+    device_id: str | None = None
+
+
+CLI = Actor(None, None)
+
+
+def _digest(prev: str, fields: Mapping[str, object]) -> str:
+    canonical = json.dumps([prev, fields], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _fields(row: RowMapping) -> dict[str, object]:
+    keys = (
+        "at",
+        "actor_id",
+        "device_id",
+        "action",
+        "subject",
+        "patient_system",
+        "patient_value",
+        "detail",
+    )
+    return {k: row[k] for k in keys}
+
+
+def record(
+    conn: Connection,
+    actor: Actor,
+    action: str,
+    subject: str,
+    *,
+    at: str,
+    patient: tuple[str, str] | None = None,
+    detail: Mapping[str, object] | None = None,
+) -> int:
+    """Append an entry in the caller's transaction; returns its seq."""
+    last = conn.execute(
+        select(schema.audit.c.hash).order_by(schema.audit.c.seq.desc()).limit(1)
+    ).scalar_one_or_none()
+    fields: dict[str, object] = {
+        "at": at,
+        "actor_id": actor.staff_id,
+        "device_id": actor.device_id,
+        "action": action,
+        "subject": subject,
+        "patient_system": patient[0] if patient else None,
+        "patient_value": patient[1] if patient else None,
+        "detail": json.dumps(detail or {}, sort_keys=True, separators=(",", ":")),
+    }
+    prev = last or GENESIS
+    result = conn.execute(
+        insert(schema.audit)
+        .values(**fields, prev_hash=prev, hash=_digest(prev, fields))
+        .returning(schema.audit.c.seq)
+    )
+    return int(result.scalar_one())
+
+
+def verify(conn: Connection) -> list[str]:
+    """Problems found in the chain (empty when intact)."""
+    problems: list[str] = []
+    prev = GENESIS
+    for row in conn.execute(select(schema.audit).order_by(schema.audit.c.seq)).mappings():
+        if row["prev_hash"] != prev:
+            problems.append(f"entry {row['seq']}: does not follow the entry before it")
+        if _digest(row["prev_hash"], _fields(row)) != row["hash"]:
+            problems.append(f"entry {row['seq']}: contents changed")
+        prev = row["hash"]
+    return problems

@@ -1,0 +1,15 @@
+"""Alembic environment: runs against the engine the server hands it (never a config file)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from wardlink_server.schema import metadata
+
+engine = context.config.attributes["engine"]
+
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()
