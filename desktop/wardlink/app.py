@@ -18,7 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
 def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
-        print(f"wardlink {__version__}: nothing to demonstrate yet")
-        return 0
+        from wardlink.demo import run_demo
+
+        return run_demo()
     build_parser().print_help()
     return 0
