@@ -569,3 +569,13 @@ def test_kinds_are_listed() -> None:
         "name",
         "hospital_number",
     }
+
+
+def test_rules_follow_policy() -> None:
+    from wardlink.core.guard import rules_for
+    from wardlink.core.policy import merge
+
+    policy = merge(None, {"hospital_number_pattern": r"\bRX[0-9]{6}\b"}, None)
+    text = "bloods for RX123456 are back"
+    assert [f.kind for f in scan(text, rules=rules_for(policy))] == ["hospital_number"]
+    assert scan(text, rules=rules_for(merge(None, None, None))) == []

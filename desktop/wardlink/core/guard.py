@@ -26,6 +26,7 @@ from wardlink.core.guard_dates import find_dates_of_birth
 from wardlink.core.guard_kinds import KINDS, Hit, Kind
 from wardlink.core.guard_names import find_titled_names
 from wardlink.core.guard_numbers import find_health_numbers, find_phone_numbers
+from wardlink.core.policy import Policy
 
 __all__ = [
     "DEFAULT_RULES",
@@ -81,6 +82,12 @@ class Rules:
 
 
 DEFAULT_RULES = Rules()
+
+
+def rules_for(policy: Policy) -> Rules:
+    """The guard rules a merged policy asks for (client and server build them the same way)."""
+    return Rules(hospital_number_pattern=policy.hospital_number_pattern)
+
 
 _ANY_DIGIT = re.compile(r"[0-9]")
 _RANK = {kind: index for index, kind in enumerate(KINDS)}
