@@ -40,9 +40,38 @@ async def read_json(request: Request, *, max_bytes: int) -> object:
         if len(body) > max_bytes:
             raise ApiError("too_large", "The request is too large.")
     try:
-        return json.loads(body)
+        value = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ApiError("invalid", "The request body is not valid JSON.") from None
+    # JSON may spell lone surrogates ("\ud800"); no text of ours can hold one, so refuse them
+    # here, for every route, rather than fail deep inside hashing or the database.
+    bad = _not_unicode(value, "")
+    if bad is not None:
+        raise ApiError("invalid", "The request holds text that is not valid Unicode.", field=bad)
+    return value
+
+
+def _not_unicode(value: object, path: str) -> str | None:
+    """The path of the first string (key or value) that cannot be UTF-8 encoded, or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "body"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _not_unicode(key, path) is not None:
+                return path or "body"  # never echo the broken key itself
+            found = _not_unicode(item, f"{path}.{key}" if path else str(key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _not_unicode(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def parse(parser: Callable[[object], Any], value: object) -> Any:

@@ -88,8 +88,10 @@ def authenticate(conn: Connection, services: Services, token: str) -> Caller:
         .mappings()
         .first()
     )
-    if row is None or row["ended_at"] is not None:
+    if row is None:
         raise ApiError("unauthenticated", "Your session is not valid. Sign in again.")
+    # A revoked device hears it must wipe even on a token that has ended since: the device is
+    # presumed lost, and this may be its only contact.
     if row["revoked_at"] is not None:
         raise ApiError(
             "device_revoked",
@@ -102,6 +104,8 @@ def authenticate(conn: Connection, services: Services, token: str) -> Caller:
             "This account has been disabled. Its Wardlink data will be removed from this device.",
             wipe=True,
         )
+    if row["ended_at"] is not None:
+        raise ApiError("unauthenticated", "Your session is not valid. Sign in again.")
     if row["expires_at"] <= services.now():
         raise ApiError("unauthenticated", "Your session has expired. Sign in again.")
     return Caller(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-from sqlalchemy import inspect
+import dataclasses
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from fastapi.testclient import TestClient
+from sqlalchemy import inspect
+
 from wardlink_server.app import create_app
 from wardlink_server.database import schema_is_current
 from wardlink_server.schema import metadata
@@ -30,7 +32,7 @@ def test_unknown_route_uses_the_error_shape(client: TestClient) -> None:
 def test_docs_are_off_unless_configured(client: TestClient, services: Services) -> None:
     assert client.get("/docs").status_code == 404
     assert client.get("/openapi.json").status_code == 404
-    services.config = services.config.__class__(**{**services.config.__dict__, "docs_enabled": True})
+    services.config = dataclasses.replace(services.config, docs_enabled=True)
     with TestClient(create_app(services)) as docs_client:
         assert docs_client.get("/openapi.json").status_code == 200
 
@@ -41,3 +43,11 @@ def test_migrated_schema_matches_the_tables_in_code(services: Services) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
     assert "events" in inspect(services.engine).get_table_names()
+
+
+def test_lone_surrogates_are_refused_on_any_route(client: TestClient) -> None:
+    raw = b'{"ops": [{"\\ud800": 1}], "x": "\\udfff"}'
+    response = client.post("/api/v1/sessions", content=raw)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert response.json()["error"]["field"] == "ops[0]"

@@ -95,6 +95,11 @@ def read_str(
         raise ProtocolError(where, "must not be empty")
     if len(value) > max_chars:
         raise ProtocolError(where, f"must be at most {max_chars} characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: JSON allows it, nothing can store it
+            raise ProtocolError(where, "must be valid Unicode text") from None
     return value
 
 
