@@ -10,7 +10,6 @@ import dataclasses
 import re
 import string
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -90,10 +89,10 @@ query = st.dictionaries(
 
 
 @pytest.fixture
-def signed_in(client: TestClient, board: Directory, services: Services) -> Iterator[dict[str, str]]:
+def signed_in(client: TestClient, board: Directory, services: Services) -> dict[str, str]:
     # A long-poll drawn by the fuzzer must not make it wait: cut the most a pull may wait.
     services.config = dataclasses.replace(services.config, max_wait_s=0.01)
-    yield {
+    return {
         "staff": board.sign_in(client, "alice"),
         "admin": board.sign_in(client, "admin"),
         "none": "",
