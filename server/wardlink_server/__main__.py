@@ -1,17 +1,16 @@
-"""`wardlink-server`: the record server's command line."""
+"""`wardlink-server`: the record server's command line (see `cli.py`)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point. The server itself arrives with the record-server issue."""
-    print(
-        "wardlink-server: the record server is not built yet; nothing to run.",
-        file=sys.stderr,
-    )
-    return 2
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: serve, migrate, admin and demo."""
+    from wardlink_server.cli import main as run
+
+    return run(argv)
 
 
 if __name__ == "__main__":

@@ -40,8 +40,10 @@ async def read_json(request: Request, *, max_bytes: int) -> object:
         if len(body) > max_bytes:
             raise ApiError("too_large", "The request is too large.")
     try:
-        value = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        # NaN and Infinity are not JSON, though Python's parser takes them; refuse them here,
+        # or a stored value would break every later answer that carries it.
+        value = json.loads(body, parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError):
         raise ApiError("invalid", "The request body is not valid JSON.") from None
     # JSON may spell lone surrogates ("\ud800"); no text of ours can hold one, so refuse them
     # here, for every route, rather than fail deep inside hashing or the database.
@@ -49,6 +51,10 @@ async def read_json(request: Request, *, max_bytes: int) -> object:
     if bad is not None:
         raise ApiError("invalid", "The request holds text that is not valid Unicode.", field=bad)
     return value
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(name)
 
 
 def _not_unicode(value: object, path: str) -> str | None:

@@ -6,6 +6,7 @@ emits the events clients pull (membership and staff changes), so the three commi
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -31,6 +32,7 @@ def _check_password(password: str) -> None:
 
 
 def staff_by_username(conn: Connection, username: str) -> RowMapping:
+    username = username.strip().lower()  # stored lower-case by create_staff
     row = conn.execute(select(schema.staff).where(schema.staff.c.username == username)).mappings()
     found = row.first()
     if found is None:
@@ -271,7 +273,7 @@ def list_devices(conn: Connection, username: str | None = None) -> Sequence[Mapp
         .order_by(st.c.username, d.c.created_at)
     )
     if username is not None:
-        query = query.where(st.c.username == username)
+        query = query.where(st.c.id == staff_by_username(conn, username)["id"])
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
@@ -353,6 +355,8 @@ def issue_token(
     if not row["active"]:
         raise ApiError("account_disabled", "That account is disabled.", wipe=True)
     device = ensure_device(conn, services, str(row["id"]), device_id, "issued token", "server")
+    if device["revoked_at"] is not None:
+        raise ApiError("conflict", "That device has been revoked; use a new device id.")
     token, expires_at = start_session(
         conn,
         services,
@@ -370,3 +374,35 @@ def issue_token(
         detail={"device_id": device["id"]},
     )
     return token, expires_at
+
+
+def audit_log(
+    conn: Connection, *, limit: int, before: int | None = None
+) -> list[dict[str, object]]:
+    """Audit entries, newest first, with seq below `before`; each names its actor's username."""
+    a, st = schema.audit, schema.staff
+    query = (
+        select(a, st.c.username)
+        .select_from(a.outerjoin(st, st.c.id == a.c.actor_id))
+        .order_by(a.c.seq.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(a.c.seq < before)
+    return [
+        {
+            "seq": row["seq"],
+            "at": row["at"],
+            "actor": None
+            if row["actor_id"] is None
+            else {"id": row["actor_id"], "username": row["username"]},
+            "device_id": row["device_id"],
+            "action": row["action"],
+            "subject": row["subject"],
+            "patient": None
+            if row["patient_system"] is None
+            else {"system": row["patient_system"], "value": row["patient_value"]},
+            "detail": json.loads(row["detail"]),
+        }
+        for row in conn.execute(query).mappings()
+    ]

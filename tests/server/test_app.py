@@ -51,3 +51,10 @@ def test_lone_surrogates_are_refused_on_any_route(client: TestClient) -> None:
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
     assert response.json()["error"]["field"] == "ops[0]"
+
+
+def test_nan_and_infinity_are_not_json(client: TestClient) -> None:
+    for raw in (b'{"x": NaN}', b'{"x": Infinity}', b'{"x": -Infinity}'):
+        response = client.post("/api/v1/sessions", content=raw)
+        assert response.status_code == 400
+        assert response.json()["error"]["message"] == "The request body is not valid JSON."

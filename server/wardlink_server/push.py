@@ -1,0 +1,105 @@
+"""Push: apply a client's ops, each exactly once (DESIGN.md §4, "Push").
+
+Delivery is at least once (a client resends until it hears back); the effect is exactly once
+because each op's `ops` row (primary key op_id) is inserted in the same write transaction as its
+effect and its events. A second insert of the same op_id fails, even when two pushes race, and
+that op is answered `duplicate` with its original seq: there is no check-then-insert. Each op has
+a transaction of its own, so one rejected op never undoes another; a rejected op stores nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from wardlink.core.protocol import (
+    MessageAck,
+    MessagePost,
+    MessageRetract,
+    NoteAmend,
+    NoteSubmit,
+    Op,
+    OpError,
+    OpResult,
+    PushRequest,
+    PushResponse,
+    ReceiptRead,
+)
+from wardlink_server import schema
+from wardlink_server.auth import Caller
+from wardlink_server.push_context import OpContext, Rejected
+from wardlink_server.push_messages import ack_message, post_message, read_receipt, retract_message
+from wardlink_server.push_notes import amend_note, submit_note
+from wardlink_server.services import Services
+
+
+class _SeenBefore(Exception):
+    """The op's id is in `ops` already."""
+
+
+def apply_push(services: Services, caller: Caller, request: PushRequest) -> PushResponse:
+    """Apply the ops in order; one result per op, in the same order."""
+    results: list[OpResult] = []
+    try:
+        for op in request.ops:
+            results.append(_apply(services, caller, op))
+    finally:
+        if any(result.status == "applied" for result in results):
+            services.notifier.notify()
+    return PushResponse(tuple(results))
+
+
+def _apply(services: Services, caller: Caller, op: Op) -> OpResult:
+    now = services.now()
+    try:
+        with services.writer.begin() as conn:
+            try:
+                conn.execute(
+                    insert(schema.ops).values(
+                        op_id=op.op_id,
+                        staff_id=caller.staff_id,
+                        device_id=caller.device_id,
+                        type=op.type,
+                        at=now,
+                    )
+                )
+            except IntegrityError:
+                raise _SeenBefore from None
+            seq = _dispatch(OpContext(services, caller, conn, now), op)
+            if seq is not None:
+                conn.execute(
+                    update(schema.ops).where(schema.ops.c.op_id == op.op_id).values(seq=seq)
+                )
+    except _SeenBefore:
+        return _seen_before(services, caller, op)
+    except Rejected as refusal:
+        return OpResult(op.op_id, "rejected", error=refusal.error())
+    return OpResult(op.op_id, "applied", seq)
+
+
+def _seen_before(services: Services, caller: Caller, op: Op) -> OpResult:
+    """The original result of an op applied before (read after the failed transaction ended)."""
+    o = schema.ops
+    with services.engine.connect() as conn:
+        row = conn.execute(select(o.c.staff_id, o.c.seq).where(o.c.op_id == op.op_id)).one()
+    if row.staff_id != caller.staff_id:
+        # Op ids are random UUIDs: this is a client bug, and another's result is not ours to tell.
+        error = OpError("conflict", "This op id has been used already.")
+        return OpResult(op.op_id, "rejected", error=error)
+    return OpResult(op.op_id, "duplicate", None if row.seq is None else int(row.seq))
+
+
+def _dispatch(ctx: OpContext, op: Op) -> int | None:
+    if isinstance(op, MessagePost):
+        return post_message(ctx, op)
+    if isinstance(op, MessageRetract):
+        return retract_message(ctx, op)
+    if isinstance(op, MessageAck):
+        return ack_message(ctx, op)
+    if isinstance(op, ReceiptRead):
+        return read_receipt(ctx, op)
+    if isinstance(op, NoteSubmit):
+        return submit_note(ctx, op)
+    if isinstance(op, NoteAmend):
+        return amend_note(ctx, op)
+    raise TypeError(f"unknown op type {type(op).__name__}")
