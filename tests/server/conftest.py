@@ -77,8 +77,11 @@ class Directory:
             json={
                 "username": username,
                 "password": PASSWORD,
-                "device": {"id": device or str(uuid.uuid5(uuid.NAMESPACE_DNS, username)),
-                           "name": f"{username}'s PC", "platform": "linux"},
+                "device": {
+                    "id": device or str(uuid.uuid5(uuid.NAMESPACE_DNS, username)),
+                    "name": f"{username}'s PC",
+                    "platform": "linux",
+                },
             },
         )
         assert response.status_code == 201, response.text
@@ -91,11 +94,22 @@ def board(services: Services) -> Directory:
     """admin; alice and bob in Ward 7; carol in Community Nursing North; dave in no team."""
     found = Directory(services)
     with services.writer.begin() as conn:
-        for username, role in (("admin", "admin"), ("alice", "staff"), ("bob", "staff"),
-                               ("carol", "staff"), ("dave", "staff"), ("epr", "integration")):
+        for username, role in (
+            ("admin", "admin"),
+            ("alice", "staff"),
+            ("bob", "staff"),
+            ("carol", "staff"),
+            ("dave", "staff"),
+            ("epr", "integration"),
+        ):
             found.staff[username] = directory.create_staff(
-                conn, services, CLI, username=username, display_name=username.title(),
-                role=role, password=PASSWORD,
+                conn,
+                services,
+                CLI,
+                username=username,
+                display_name=username.title(),
+                role=role,
+                password=PASSWORD,
             )
         found.teams["ward"] = directory.create_team(conn, services, CLI, name="Ward 7 (Surgical)")
         found.teams["community"] = directory.create_team(
