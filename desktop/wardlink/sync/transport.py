@@ -1,0 +1,190 @@
+"""HTTP to the record server: TLS rules, timeouts, and answers sorted into the sync errors.
+
+One `Transport` per engine thread (a `requests.Session` is not shared across threads). HTTPS
+always, except plain http to a loopback address; the CA bundle comes from policy; the usual
+proxy variables are honoured (requests reads them); every request has a timeout.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+
+from wardlink.sync.errors import (
+    BadCredentials,
+    BadResponse,
+    InsecureServer,
+    MustWipe,
+    NeedsSignIn,
+    Offline,
+    ServerBusy,
+    ServerRefused,
+)
+
+USER_AGENT = "Wardlink-desktop"
+T = TypeVar("T")
+Params = Mapping[str, str | int]
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds. A long-poll's read timeout is its wait plus `read` (see `Transport.get_json`)."""
+
+    connect: float = 10.0
+    read: float = 30.0
+
+
+def check_server_url(url: str) -> str:
+    """`url` without a trailing slash if it is https, or http to a loopback host."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InsecureServer()
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise InsecureServer()
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise InsecureServer()
+    return url.strip().rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: rare, and the back-off covers it
+
+
+class Transport:
+    """Requests to one record server. Not thread-safe: one per thread."""
+
+    def __init__(
+        self,
+        server_url: str,
+        *,
+        ca_bundle: Path | None = None,
+        timeouts: Timeouts | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base = check_server_url(server_url)
+        self.timeouts = timeouts or Timeouts()
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        if ca_bundle is not None:
+            self.session.verify = str(ca_bundle)
+        self.token: str | None = None
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        headers = dict(extra or {})
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: object = None,
+        data: bytes | None = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        read_timeout: float | None = None,
+    ) -> requests.Response:
+        """Send one request; raise the sync error for anything but a 2xx answer."""
+        sent_headers = self._headers(headers)
+        if json_body is not None:
+            data = json.dumps(json_body, separators=(",", ":")).encode("utf-8")
+            sent_headers["Content-Type"] = "application/json"
+        try:
+            response = self.session.request(
+                method,
+                self.base + path,
+                data=data,
+                params=params,
+                headers=sent_headers,
+                timeout=(self.timeouts.connect, read_timeout or self.timeouts.read),
+                allow_redirects=False,
+            )
+        except requests.exceptions.SSLError:
+            raise Offline(
+                "The record server's certificate could not be checked. Ask IT to check the "
+                "server address and certificates."
+            ) from None
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
+            raise Offline() from None
+        except requests.exceptions.RequestException:
+            raise BadResponse() from None
+        if 200 <= response.status_code < 300:
+            return response
+        raise _error_for(response)
+
+    def get_json(self, path: str, *, params: Params | None = None, wait: float = 0.0) -> Any:
+        response = self.request("GET", path, params=params, read_timeout=self.timeouts.read + wait)
+        return _json_of(response)
+
+    def post_json(self, path: str, body: object) -> Any:
+        return _json_of(self.request("POST", path, json_body=body))
+
+    def put_json(self, path: str, body: object) -> requests.Response:
+        return self.request("PUT", path, json_body=body)
+
+    def delete(self, path: str) -> requests.Response:
+        return self.request("DELETE", path)
+
+
+def _json_of(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except (ValueError, requests.exceptions.RequestException):
+        raise BadResponse() from None
+
+
+def _error_for(response: requests.Response) -> Exception:
+    status = response.status_code
+    if status == 429 or status >= 500:
+        return ServerBusy(status, _retry_after(response))
+    try:
+        body = response.json()
+        error = body["error"]
+        code, message = str(error["code"]), str(error["message"])
+        details = {k: v for k, v in error.items() if k not in ("code", "message")}
+    except (ValueError, KeyError, TypeError, requests.exceptions.RequestException):
+        return BadResponse()
+    if code in ("device_revoked", "account_disabled") or details.get("wipe") is True:
+        return MustWipe(status, code, message, details)
+    if code == "bad_credentials":
+        return BadCredentials(status, code, message, details)
+    if code == "unauthenticated" or status == 401:
+        return NeedsSignIn(status, code, message, details)
+    return ServerRefused(status, code, message, details)
+
+
+def parse_or_bad(parser: Callable[[object], T], value: object) -> T:
+    """Run a protocol parser over an answer; a malformed answer is BadResponse (transient)."""
+    from wardlink.core.protocol import ProtocolError
+
+    try:
+        return parser(value)
+    except ProtocolError:
+        raise BadResponse() from None
