@@ -142,7 +142,8 @@ def create_app(services: Services) -> FastAPI:
 
     @app.get("/healthz", tags=["public"])
     async def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+        # The lease key lets a client without a pinned key trust it on first use (DESIGN §7).
+        return {"status": "ok", "version": __version__, "lease_key": services.public_key_b64}
 
     from wardlink_server.api import routers
 

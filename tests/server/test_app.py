@@ -58,3 +58,9 @@ def test_nan_and_infinity_are_not_json(client: TestClient) -> None:
         response = client.post("/api/v1/sessions", content=raw)
         assert response.status_code == 400
         assert response.json()["error"]["message"] == "The request body is not valid JSON."
+
+
+def test_healthz_offers_the_lease_key_for_trust_on_first_use(
+    client: TestClient, services: Services
+) -> None:
+    assert client.get("/healthz").json()["lease_key"] == services.public_key_b64
