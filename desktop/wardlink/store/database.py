@@ -68,6 +68,9 @@ class Store:
             (key, value),
         )
 
+    def delete_state(self, key: str) -> None:
+        self.conn.execute("DELETE FROM sync_state WHERE key = ?", (key,))
+
     def get_json_state(self, key: str) -> object:
         raw = self.get_state(key)
         return None if raw is None else json.loads(raw)

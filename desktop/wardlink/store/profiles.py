@@ -19,7 +19,7 @@ from typing import Final
 from wardlink.core.clock import format_timestamp, utc_now_ms
 from wardlink.store.connection import open_database
 from wardlink.store.device_secrets import DeviceSecrets
-from wardlink.store.durable_files import destroy_file
+from wardlink.store.durable_files import destroy_file, write_atomically
 from wardlink.store.errors import (
     DatabaseTooNew,
     EscrowKeyRejected,
@@ -50,6 +50,7 @@ from wardlink.store.keyslots_file import FILE_NAME, read_keyslots, write_keyslot
 
 DB_NAME: Final = "wardlink.db"
 DB_FILES: Final = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal")
+DEVICE_ID_NAME: Final = "device_id"
 
 
 @dataclass(frozen=True)
@@ -326,6 +327,25 @@ class Profiles:
             keyslots.with_slot(slot), keyring_backend=self.secrets.backend_id()
         )
         write_keyslots(folder / FILE_NAME, updated)
+
+    # -- the device id this profile signs in with -----------------------------------------------
+
+    def device_id(self, staff_id: str) -> str | None:
+        """The client-made device id this profile signs in with, or None if it has none (or the
+        file is unreadable). Kept in the clear beside the key slots: it is an identifier, not a
+        secret, and a sign-in must name the same server device *before* the profile can be
+        opened, which is what fetching the escrow key after an admin password reset needs."""
+        try:
+            text = (self.folder(staff_id) / DEVICE_ID_NAME).read_text("ascii").strip()
+            return canonical_uuid(text)
+        except (OSError, ValueError):
+            return None
+
+    def set_device_id(self, staff_id: str, device_id: str) -> None:
+        """Record the device id of an existing profile (ProfileNotFound if there is none); it
+        goes with the profile when the profile is deleted."""
+        folder, _ = self._load(staff_id)
+        write_atomically(folder / DEVICE_ID_NAME, canonical_uuid(device_id).encode("ascii"))
 
     # -- wiping ----------------------------------------------------------------------------------
 
