@@ -68,3 +68,39 @@ def delete_orphans(store: Store, candidates: Iterable[str]) -> int:
         [(sha,) for sha in set(candidates)],
     )
     return int(cursor.rowcount)
+
+
+def missing_photos(
+    store: Store, candidates: Iterable[str] | None = None, *, limit: int = 1000
+) -> list[str]:
+    """Photos that local notes reference but whose bytes are not here yet (pulled notes bring
+    only the hashes). With `candidates`, which of those are missing, in their order."""
+    if candidates is None:
+        rows = store.conn.execute(
+            "SELECT DISTINCT p.sha256 FROM note_photos p WHERE NOT EXISTS (SELECT 1 FROM "
+            "attachments a WHERE a.sha256 = p.sha256 AND a.data IS NOT NULL) LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+    missing: list[str] = []
+    for sha in dict.fromkeys(candidates):
+        held = store.conn.execute(
+            "SELECT 1 FROM attachments WHERE sha256 = ? AND data IS NOT NULL", (sha,)
+        ).fetchone()
+        if held is None:
+            missing.append(sha)
+    return missing
+
+
+def store_downloaded(store: Store, sha256: str, content_type: str, data: bytes) -> frozenset[str]:
+    """Keep a photo fetched from the record server (so it is uploaded already); returns the
+    teams whose notes show it. The hash is checked."""
+    with store.transaction():
+        put_attachment(store, sha256, content_type, data)
+        mark_uploaded(store, sha256)
+        rows = store.conn.execute(
+            "SELECT DISTINCT n.team_id FROM note_photos p JOIN notes n ON n.id = p.note_id "
+            "WHERE p.sha256 = ?",
+            (sha256,),
+        ).fetchall()
+    return frozenset(str(r[0]) for r in rows)

@@ -236,6 +236,32 @@ def mark_read(store: Store, team_id: str, up_to_seq: int) -> Changes:
     return Changes(teams=True, outbox=True)
 
 
+def apply_receipt_in_tx(store: Store, team_id: str, staff_id: str, up_to_seq: int) -> bool:
+    """Apply a pulled `receipt`: a member's read position, which only moves forward. Our own
+    (read on another device) also moves this team's `read_up_to`. True if ours moved."""
+    store.conn.execute(
+        "INSERT INTO receipts(team_id, staff_id, up_to_seq) VALUES (?, ?, ?) "
+        "ON CONFLICT(team_id, staff_id) DO UPDATE SET "
+        "up_to_seq = max(receipts.up_to_seq, excluded.up_to_seq)",
+        (team_id, staff_id, up_to_seq),
+    )
+    if staff_id != store.me:
+        return False
+    moved = store.conn.execute(
+        "UPDATE teams SET read_up_to = ? WHERE id = ? AND read_up_to < ?",
+        (up_to_seq, team_id, up_to_seq),
+    )
+    return bool(moved.rowcount)
+
+
+def read_receipts(store: Store, team_id: str) -> dict[str, int]:
+    """Each member's read position in a team (staff id -> seq read up to)."""
+    rows = store.conn.execute(
+        "SELECT staff_id, up_to_seq FROM receipts WHERE team_id = ?", (team_id,)
+    ).fetchall()
+    return {str(staff): int(seq) for staff, seq in rows}
+
+
 def retract_message(store: Store, message_id: str, reason: str) -> Changes:
     """Remove a message here at once; queue `message.retract` if the server already has it.
 
@@ -296,6 +322,47 @@ def apply_ack_in_tx(store: Store, message_id: str, by: str, at: str) -> frozense
         (by, at, message_id),
     ).fetchone()
     return frozenset() if row is None else frozenset({str(row[0])})
+
+
+# -- acks that arrive before their message ------------------------------------------------------
+# A backfill pages newest first, and a team joined later sends its new events before its history
+# is fetched: an ack can come before the message it names. It waits here (per team, in
+# sync_state, at most MAX_EARLY_ACKS) until the message arrives or the team's history is all here.
+
+EARLY_ACKS_PREFIX: Final = "early_acks:"  # + team id
+MAX_EARLY_ACKS: Final = 1000
+
+
+def _early_acks(store: Store, team_id: str) -> dict[str, list[str]]:
+    stored = store.get_json_state(EARLY_ACKS_PREFIX + team_id)
+    return dict(stored) if isinstance(stored, dict) else {}
+
+
+def keep_early_ack_in_tx(store: Store, team_id: str, message_id: str, by: str, at: str) -> None:
+    early = _early_acks(store, team_id)
+    early[message_id] = [by, at]
+    while len(early) > MAX_EARLY_ACKS:
+        del early[next(iter(early))]  # the oldest give way
+    store.set_json_state(EARLY_ACKS_PREFIX + team_id, early)
+
+
+def settle_early_acks_in_tx(store: Store, team_id: str) -> bool:
+    """Apply the team's early acks whose message is here now; True if any was."""
+    early = _early_acks(store, team_id)
+    settled = [m for m in early if get_message(store, m) is not None]
+    for message_id in settled:
+        by, at = early.pop(message_id)
+        apply_ack_in_tx(store, message_id, by, at)
+    if early:
+        store.set_json_state(EARLY_ACKS_PREFIX + team_id, early)
+    elif settled:
+        drop_early_acks_in_tx(store, team_id)
+    return bool(settled)
+
+
+def drop_early_acks_in_tx(store: Store, team_id: str) -> None:
+    """The team's whole history is here (or the team is gone): no message will come for them."""
+    store.delete_state(EARLY_ACKS_PREFIX + team_id)
 
 
 def edit_held_message(store: Store, message_id: str, body: str) -> Changes:

@@ -63,6 +63,10 @@ class RemoteNote:
     resource: Mapping[str, object] = field(repr=False)
     search_text: str = field(default="", repr=False)
     photos: Sequence[str] = ()
+    # The first version's id, which every version carries (the resource's note identifier).
+    # Given, it files a version in its lineage even when it arrives before the versions it
+    # amends (a backfill pages newest first); None falls back to following `version_of`.
+    lineage_id: str | None = None
 
 
 def _photos_of(store: Store, note_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
@@ -256,8 +260,8 @@ def apply_remote_notes_in_tx(store: Store, notes: Iterable[RemoteNote]) -> froze
                 (note.seq, note.id),
             )
             continue
-        lineage_id = note.id
-        if note.version_of is not None:
+        lineage_id = note.lineage_id or note.id
+        if note.lineage_id is None and note.version_of is not None:
             row = store.conn.execute(
                 "SELECT lineage_id FROM notes WHERE id = ?", (note.version_of,)
             ).fetchone()

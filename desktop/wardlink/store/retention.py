@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from wardlink.core.clock import format_timestamp
-from wardlink.store import attachments
+from wardlink.store import attachments, messages
 from wardlink.store.changes import Changes
 from wardlink.store.database import Store
 
@@ -25,13 +25,21 @@ def _photos_of_notes(store: Store, where: str, params: tuple[object, ...]) -> li
 
 def purge_team(store: Store, team_id: str) -> Changes:
     """Delete everything this profile holds of a team, in one transaction."""
-    with store.transaction() as conn:
-        photos = _photos_of_notes(store, "n.team_id = ?", (team_id,))
-        conn.execute("DELETE FROM messages WHERE team_id = ?", (team_id,))
-        conn.execute("DELETE FROM notes WHERE team_id = ?", (team_id,))
-        conn.execute("DELETE FROM outbox WHERE team_id = ?", (team_id,))
-        conn.execute("DELETE FROM teams WHERE id = ?", (team_id,))  # cascades members, receipts
-        attachments.delete_orphans(store, photos)
+    with store.transaction():
+        return purge_team_in_tx(store, team_id)
+
+
+def purge_team_in_tx(store: Store, team_id: str) -> Changes:
+    """`purge_team` inside the caller's transaction (a pulled page that removes us applies it
+    together with the page's other events and its cursor)."""
+    conn = store.conn
+    photos = _photos_of_notes(store, "n.team_id = ?", (team_id,))
+    conn.execute("DELETE FROM messages WHERE team_id = ?", (team_id,))
+    conn.execute("DELETE FROM notes WHERE team_id = ?", (team_id,))
+    conn.execute("DELETE FROM outbox WHERE team_id = ?", (team_id,))
+    conn.execute("DELETE FROM teams WHERE id = ?", (team_id,))  # cascades members, receipts
+    messages.drop_early_acks_in_tx(store, team_id)
+    attachments.delete_orphans(store, photos)
     return Changes(purged=frozenset({team_id}), teams=True, outbox=True)
 
 

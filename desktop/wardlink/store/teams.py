@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from wardlink.core.model import Role, Staff, Team, TeamKind
 from wardlink.store.changes import Changes
@@ -71,3 +72,64 @@ def get_staff(store: Store, staff_id: str) -> Staff | None:
         return None
     i, u, d, r, a = row
     return Staff(str(i), str(u or ""), str(d), Role(r), bool(a))
+
+
+def update_staff_in_tx(store: Store, staff_id: str, display_name: str, active: bool) -> None:
+    """Apply a `staff.updated` event: the name and whether the account is active. The role and
+    username, which that event does not carry, are kept (or left at their defaults if new)."""
+    store.conn.execute(
+        "INSERT INTO staff(id, display_name, active) VALUES (?, ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET display_name = excluded.display_name, "
+        "active = excluded.active",
+        (staff_id, display_name, int(active)),
+    )
+
+
+def team_ids(store: Store) -> set[str]:
+    return {str(r[0]) for r in store.conn.execute("SELECT id FROM teams")}
+
+
+# -- history backfill progress (DESIGN.md §4: a new device backfills each team newest-first) ----
+#
+# `backfilled_to` is the `before` bound of the next history page: every history event of the
+# team at or above it is here (or arrives by pull). NULL: not started yet. 0: the team's whole
+# history is here. `history_complete` means the automatic backfill is finished (the policy's
+# window is covered, or nothing older exists); older pages still load on demand.
+
+
+@dataclass(frozen=True, slots=True)
+class Backfill:
+    team_id: str
+    backfilled_to: int | None
+    complete: bool
+
+    @property
+    def has_older(self) -> bool:
+        """Whether older history may exist on the server (nothing says it does not)."""
+        return self.backfilled_to is None or self.backfilled_to > 1
+
+
+def get_backfill(store: Store, team_id: str) -> Backfill | None:
+    row = store.conn.execute(
+        "SELECT backfilled_to, history_complete FROM teams WHERE id = ?", (team_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    return Backfill(team_id, None if row[0] is None else int(row[0]), bool(row[1]))
+
+
+def set_backfill_in_tx(
+    store: Store, team_id: str, backfilled_to: int | None, *, complete: bool
+) -> None:
+    store.conn.execute(
+        "UPDATE teams SET backfilled_to = ?, history_complete = ? WHERE id = ?",
+        (backfilled_to, int(complete), team_id),
+    )
+
+
+def teams_to_backfill(store: Store) -> list[str]:
+    """Teams whose automatic backfill is not finished, in name order."""
+    rows = store.conn.execute(
+        "SELECT id FROM teams WHERE history_complete = 0 ORDER BY name, id"
+    ).fetchall()
+    return [str(r[0]) for r in rows]
