@@ -29,3 +29,4 @@ class SyncStatus:
     sent: int = 0  # ops settled in this round
     received: int = 0  # events applied in this round
     retry_in: float | None = None  # seconds until the next attempt, when waiting to retry
+    warning: str = ""  # e.g. the lease runs out soon: connect to send the unsent items
