@@ -1,1 +1,1 @@
-"""PySide6 widgets and models: the only package that imports Qt. Not built yet: see the UI issue."""
+"""PySide6 widgets and models: the only package that imports Qt."""

@@ -1,0 +1,122 @@
+"""Read operations shaped for one view each, built from the store's own operations.
+
+They run on the DB lane like any operation (first argument the Store) and return plain values,
+so that a view gets what it paints in one round trip. No SQL here: only store operations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+from wardlink.core.model import Message, Team
+from wardlink.store import messages as message_ops
+from wardlink.store import search as search_ops
+from wardlink.store import teams as team_ops
+from wardlink.store.database import Store
+from wardlink.store.migrations import LOCAL_BASE
+
+POSITIONS_STEP: Final = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePage:
+    """Positions oldest first, the messages fetched with them, and whether older ones exist."""
+
+    positions: list[int]
+    messages: dict[int, Message]
+    has_older: bool
+
+
+def _newest_first(store: Store, team_id: str, before: int | None, limit: int) -> list[int]:
+    return message_ops.timeline_positions(store, team_id, before=before, limit=limit)
+
+
+def older_page(store: Store, team_id: str, before: int | None, limit: int) -> TimelinePage:
+    """The `limit` positions before `before` (None: the newest), with their messages."""
+    found = _newest_first(store, team_id, before, limit + 1)
+    has_older = len(found) > limit
+    positions = sorted(found[:limit])
+    return TimelinePage(positions, message_ops.messages_at(store, positions), has_older)
+
+
+def positions_from(store: Store, team_id: str, lowest: int) -> tuple[list[int], bool]:
+    """Every position >= `lowest`, oldest first, and whether older ones exist (ints only)."""
+    collected: list[int] = []
+    before: int | None = None
+    while True:
+        step = _newest_first(store, team_id, before, POSITIONS_STEP)
+        kept = [p for p in step if p >= lowest]
+        collected.extend(kept)
+        if len(kept) < len(step):
+            return sorted(collected), True
+        if len(step) < POSITIONS_STEP:
+            return sorted(collected), False
+        before = step[-1]
+
+
+def refreshed_page(
+    store: Store, team_id: str, lowest: int | None, fresh: int, around: int | None = None
+) -> TimelinePage:
+    """The positions a timeline already shows (>= `lowest`) as they are now, plus any newer.
+
+    The newest `fresh` messages come with them (where changes land: new messages, sends,
+    holds), and those around position `around` (a search result being jumped to).
+    """
+    if lowest is None:
+        return older_page(store, team_id, None, fresh)
+    positions, has_older = positions_from(store, team_id, lowest)
+    wanted = positions[-fresh:]
+    if around is not None and around in positions:
+        at = positions.index(around)
+        wanted = sorted({*wanted, *positions[max(0, at - fresh // 2) : at + fresh // 2]})
+    return TimelinePage(positions, message_ops.messages_at(store, wanted), has_older)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamOverview:
+    teams: list[Team]
+    unread: dict[str, int]
+
+
+def team_overview(store: Store) -> TeamOverview:
+    """The team list with each team's unread count."""
+    return TeamOverview(team_ops.list_teams(store), message_ops.unread_counts(store))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    message: Message
+    position: int  # where it sits in its team's timeline, to jump there
+    team_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    text: str
+    terms: tuple[str, ...]
+    hits: list[SearchHit] = field(default_factory=list)
+
+
+def search_everywhere(store: Store, text: str, limit: int = 50) -> SearchResults:
+    """Messages in all of the user's teams matching `text` as typed so far, newest first."""
+    query = search_ops.build_query(text, prefix_last=True)
+    found = search_ops.search_messages(store, text, limit=limit, prefix_last=True)
+    names = {team.id: team.name for team in team_ops.list_teams(store)}
+    hits = []
+    for message in found:
+        position = position_of(store, message)
+        if position is not None:
+            hits.append(SearchHit(message, position, names.get(message.team_id, "")))
+    return SearchResults(text, query.terms, hits)
+
+
+def position_of(store: Store, message: Message) -> int | None:
+    """Where a message sits in its team's timeline: its seq once sent; unsent messages sit
+    above every seq (LOCAL_BASE), among the newest positions of the team."""
+    if message.seq is not None:
+        return message.seq
+    newest = _newest_first(store, message.team_id, None, POSITIONS_STEP)
+    local = [p for p in newest if p >= LOCAL_BASE]
+    found = message_ops.messages_at(store, local)
+    return next((p for p, m in found.items() if m.id == message.id), None)

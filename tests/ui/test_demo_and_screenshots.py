@@ -1,0 +1,44 @@
+"""The demo history reads like a ward's chat and passes the guard; the screenshot tool renders
+every screen it promises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+
+from wardlink.core.guard import Rules, scan
+from wardlink.ui import demo_history
+from wardlink.ui.screenshots import main, render_all
+
+
+def test_demo_chat_carries_no_patient_identifiers() -> None:
+    for line in demo_history.HISTORY:
+        assert scan(line.body) == [], line.body
+    for body, _priority in demo_history.OFFLINE_MESSAGES:
+        assert scan(body) == []
+    # The held message is what a server with a hospital-number rule refuses.
+    rules = Rules(hospital_number_pattern=r"\bRX\d{7}\b")
+    assert [f.kind for f in scan(demo_history.HELD_BODY, rules=rules)] == ["hospital_number"]
+
+
+@pytest.mark.slow
+def test_the_screenshots_are_rendered(tmp_path: Path) -> None:
+    paths = render_all(tmp_path / "shots")
+    assert [p.name for p in paths] == [
+        "main-window.png",
+        "composer-refusing-nhs-number.png",
+        "lock-screen.png",
+        "search-results.png",
+        "main-window-dark.png",
+        "offline-queued.png",
+    ]
+    for path in paths:
+        image = QImage(str(path))
+        assert not image.isNull() and image.width() >= 1000 and image.height() >= 700
+
+
+def test_the_command_needs_an_output_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "usage" in capsys.readouterr().err
