@@ -101,8 +101,12 @@ def read_cursor(store: Store) -> int | None:
 
 def apply_page(store: Store, page: PullResponse) -> Applied:
     """Apply a pulled page and store its cursor, in one transaction (a store operation)."""
+    return with_care(lambda careful: _apply_page(store, page, careful=careful))
+
+
+def _apply_page(store: Store, page: PullResponse, *, careful: bool) -> Applied:
     with store.transaction():
-        applier = EventApplier(store)
+        applier = EventApplier(store, careful=careful)
         for event in page.events:
             applier.apply(event)
         applier.finish()
@@ -126,6 +130,19 @@ def pull_page(
 # -- the applier -------------------------------------------------------------------------------
 
 
+class Clash(Exception):
+    """A bulk write hit a constraint where no savepoint could undo it alone: the caller rolls the
+    page back and applies it again with `careful` on (see `with_care`)."""
+
+
+def with_care(apply: Callable[[bool], T]) -> T:
+    """`apply(careful=False)`, and if it clashes (rolled back by then), `apply(careful=True)`."""
+    try:
+        return apply(False)
+    except Clash:
+        return apply(True)
+
+
 class _Skip(Exception):
     """This event is not applied; `reason` names fields only. An empty reason: quietly."""
 
@@ -139,11 +156,19 @@ class EventApplier:
 
     Runs of messages and of notes are written in bulk; any other event first writes what is
     batched, so order holds (an ack after its message, a purge after the team's earlier events).
-    With `history_of`, only a history page's event types for that one team are taken."""
+    With `history_of`, only a history page's event types for that one team are taken.
 
-    def __init__(self, store: Store, *, history_of: str | None = None) -> None:
+    Runs are written without a savepoint unless `careful`: SQLCipher writes every page a
+    savepoint may have to restore, which doubles the cost of a bulk insert. A constraint failure
+    then raises `Clash` (the caller's transaction rolls back), and the page is applied again
+    with `careful`, where each run has its savepoint and a refused row is skipped alone."""
+
+    def __init__(
+        self, store: Store, *, history_of: str | None = None, careful: bool = True
+    ) -> None:
         self._store = store
         self._history_of = history_of
+        self._careful = careful
         self._teams = teams.team_ids(store)
         self._purged: set[str] = set()
         self._joined: set[str] = set()
@@ -224,7 +249,7 @@ class EventApplier:
     def _flush(self) -> None:
         if self._messages:
             batch, self._messages = self._messages, []
-            changed = self._guarded(
+            changed = self._bulk(
                 batch, lambda ms: messages.apply_remote_messages_in_tx(self._store, ms)
             )
             if changed:
@@ -233,7 +258,7 @@ class EventApplier:
                     messages.settle_early_acks_in_tx(self._store, team_id)
         if self._notes:
             batch_n, self._notes = self._notes, []
-            changed = self._guarded(
+            changed = self._bulk(
                 batch_n, lambda ns: notes.apply_remote_notes_in_tx(self._store, ns)
             )
             if changed:
@@ -241,6 +266,19 @@ class EventApplier:
             wanted = [sha for _, n in batch_n for sha in n.photos]
             for sha in attachments.missing_photos(self._store, wanted):
                 self._photos[sha] = None
+
+    def _bulk(
+        self, items: Sequence[tuple[Event, T]], write: Callable[[list[T]], frozenset[str] | None]
+    ) -> frozenset[str]:
+        """A run of rows, written at once (see the class docstring for `careful`)."""
+        if self._careful:
+            return self._guarded(items, write)
+        try:
+            done = write([value for _, value in items])
+        except sqlcipher3.IntegrityError:
+            raise Clash() from None
+        self._applied += len(items)
+        return done or frozenset()
 
     def _guarded(
         self, items: Sequence[tuple[Event, T]], write: Callable[[list[T]], frozenset[str] | None]

@@ -21,17 +21,17 @@ from dataclasses import dataclass
 from typing import Final
 
 from wardlink.core.clock import Clock, parse_timestamp
-from wardlink.core.protocol import Event, HistoryResponse
+from wardlink.core.protocol import MAX_PULL_LIMIT, Event, HistoryResponse
 from wardlink.store import teams
 from wardlink.store.changes import NOTHING, Changes
 from wardlink.store.database import Store
 from wardlink.store.lane import DbLane
 from wardlink.store.teams import Backfill
-from wardlink.sync.apply import Applied, EventApplier, SkippedEvent, read_cursor
+from wardlink.sync.apply import Applied, EventApplier, SkippedEvent, read_cursor, with_care
 from wardlink.sync.client import RecordClient
 from wardlink.sync.errors import BadCredentials, MustWipe, NeedsSignIn, ServerRefused
 
-PAGE_SIZE: Final = 200
+PAGE_SIZE: Final = MAX_PULL_LIMIT  # the most the server gives in one page
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +89,22 @@ def apply_history_page(
     With `window_start`, events older than it (and all after the first such, newest first) are
     left out and the automatic backfill is complete; without, the whole page is taken (older
     pages on demand)."""
+    return with_care(
+        lambda careful: _apply_history_page(
+            store, team_id, page, before=before, window_start=window_start, careful=careful
+        )
+    )
+
+
+def _apply_history_page(
+    store: Store,
+    team_id: str,
+    page: HistoryResponse,
+    *,
+    before: int | None,
+    window_start: dt.datetime | None,
+    careful: bool,
+) -> HistoryApplied:
     with store.transaction():
         state = teams.get_backfill(store, team_id)
         if state is None:
@@ -100,7 +116,7 @@ def apply_history_page(
                 reached_window = True
                 break
             taken.append(event)
-        applier = EventApplier(store, history_of=team_id)
+        applier = EventApplier(store, history_of=team_id, careful=careful)
         for event in sorted(taken, key=lambda e: e.seq):  # an ack after its message
             applier.apply(event)
         # An empty page is the end too, whatever `more` says: there is nothing to page past.

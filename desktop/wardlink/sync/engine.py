@@ -1,10 +1,10 @@
 """The sync engine: the client's half of DESIGN.md §4, running off the GUI thread.
 
 Two threads, each with its own HTTP session: the *sender* pushes as soon as something is queued
-(and renews the lease, registers escrow, backfills, fetches photos, keeps the retention), and
-the *listener* long-polls and applies each page with its cursor. Two, because a long-poll that
-waits for news must never delay an urgent message waiting to go out. Every store access goes
-through the profile's DB lane.
+(and renews the lease, registers escrow, fetches photos, keeps the retention), and the
+*listener* long-polls and applies each page with its cursor, backfilling team history between
+pulls. Two, because a long-poll that waits for news must never delay an urgent message waiting
+to go out. Every store access goes through the profile's DB lane.
 
 The engine reports `SyncStatus` values and store `Changes` through callbacks, from its threads;
 the UI hands them to the GUI thread. It never raises into its caller: a failure is a status.
@@ -26,7 +26,7 @@ from wardlink.store import outbox, retention
 from wardlink.store.changes import Changes
 from wardlink.store.errors import ProfileLocked, StoreError
 from wardlink.store.lane import DbLane
-from wardlink.store.profiles import Profiles
+from wardlink.store.profiles import Profiles, UnlockedProfile
 from wardlink.sync.account import reauthenticate
 from wardlink.sync.apply import pull_page
 from wardlink.sync.backfill import backfill_all
@@ -91,6 +91,9 @@ class SyncEngine:
     Callbacks (called from the engine's threads): `on_status(SyncStatus)` whenever the status
     changes; `on_changes(Changes)` after anything the store changed; `on_policy()` when the
     server's policy changed (the app merges policy again and may pass a new `policy`).
+
+    Given the open profile's `unlocked` key, a password an admin has reset, once the server
+    accepts it at a re-sign-in, becomes the local password too, so the lock screen takes it.
     """
 
     def __init__(
@@ -108,8 +111,10 @@ class SyncEngine:
         on_policy: Callable[[], None] = lambda: None,
         timings: EngineTimings | None = None,
         rng: random.Random | None = None,
+        unlocked: UnlockedProfile | None = None,
     ) -> None:
         self.profiles = profiles
+        self.unlocked = unlocked
         self.staff_id = staff_id
         self.lane = lane
         self.policy = policy
@@ -122,6 +127,7 @@ class SyncEngine:
         self._on_policy = on_policy
         self._rng = rng or random.Random()
         self._lock = threading.Lock()
+        self._wiping = threading.Lock()
         self._shared = _Shared()
         self._stop = threading.Event()
         self._wake = threading.Event()  # the sender: something to send, or a password came
@@ -191,13 +197,18 @@ class SyncEngine:
     def _run_sender(self, client: RecordClient) -> None:
         backoff = Backoff(self.timings.backoff_base, self.timings.backoff_cap, self._rng)
         next_housekeeping = 0.0
+        not_before = 0.0  # time.monotonic() before which the server asked not to be called
         while not self._stop.is_set():
             self._wake.clear()
             try:
                 if self._sign_in_if_asked(client):
                     backoff.reset()
                 if not self._authenticated.is_set():
-                    self._wake.wait()
+                    # Waiting for a password, the lease still runs: past wipe_after, wipe.
+                    if self._lease_expired():
+                        self._wipe(WipeReason.LEASE_EXPIRED)
+                        return
+                    self._wake.wait(self.timings.housekeeping_every)
                     continue
                 self._check_lease()
                 self._send_all(client)
@@ -211,11 +222,17 @@ class SyncEngine:
                 wait: float | None = max(0.0, next_housekeeping - self.clock.now().timestamp())
             except TRANSIENT as exc:
                 wait = self._transient(exc, backoff, sender=True)
+                if isinstance(exc, ServerBusy) and exc.retry_after is not None:
+                    not_before = time.monotonic() + wait
             except Exception as exc:  # every failure becomes a status
                 if not self._settle(exc):
                     return
                 wait = None if self._shared.signed_out else self.timings.backoff_cap
             self._wake.wait(wait)
+            # A wake-up (new work queued) may cut a back-off short, but not a pause the server
+            # asked for with Retry-After.
+            while (left := not_before - time.monotonic()) > 0 and not self._stop.wait(left):
+                pass
 
     def _send_all(self, client: RecordClient) -> None:
         pending = self.lane.call(outbox.pending_count)
@@ -238,27 +255,41 @@ class SyncEngine:
         self._changed(self.lane.call(retention.purge_older_than, self.policy.device_retention_days))
 
     def _catch_up(self, client: RecordClient) -> None:
-        """Backfill teams and fetch photos the listener found missing, a few pages a round."""
+        """Fetch the photos that pulled or backfilled notes refer to and this PC lacks."""
         with self._lock:
-            backfill, photos = self._shared.backfill_wanted, self._shared.photos_wanted
-            self._shared.backfill_wanted = self._shared.photos_wanted = False
-        if backfill:
-            done = backfill_all(
-                self.lane,
-                client,
-                history_days=self.policy.history_days,
-                clock=self.clock,
-                max_pages=self.timings.backfill_pages_per_round,
-            )
-            for result in done:
-                self._changed(result.changes)
-            if any(not result.complete for result in done):
-                with self._lock:
-                    self._shared.backfill_wanted = True
-                self._wake.set()
-            photos = photos or any(result.missing_photos for result in done)
+            photos, self._shared.photos_wanted = self._shared.photos_wanted, False
         if photos:
             self._changed(fetch_photos(self.lane, client).changes)
+
+    def _backfill_step(self, client: RecordClient) -> bool:
+        """A few pages of team history; True while more remain.
+
+        Runs on the listener's thread, between pulls: history pages and pull pages are then
+        applied in the order they were fetched, so a retraction pulled after a history page
+        always wins (on two threads, an older history page applied late would bring a
+        retracted message back).
+        """
+        with self._lock:
+            if not self._shared.backfill_wanted:
+                return False
+        done = backfill_all(
+            self.lane,
+            client,
+            history_days=self.policy.history_days,
+            clock=self.clock,
+            max_pages=self.timings.backfill_pages_per_round,
+        )
+        for result in done:
+            self._changed(result.changes)
+        remaining = any(not result.complete for result in done)
+        with self._lock:
+            self._shared.backfill_wanted = remaining
+            self._shared.received += sum(result.applied for result in done)
+            if any(result.missing_photos for result in done):
+                self._shared.photos_wanted = True
+        if any(result.missing_photos for result in done):
+            self._wake.set()
+        return remaining
 
     def _sign_in_if_asked(self, client: RecordClient) -> bool:
         with self._lock:
@@ -267,7 +298,14 @@ class SyncEngine:
             return False
         self._set(sender=SyncPhase.CONNECTING, reason="")
         try:
-            reauthenticate(self.lane, client, password, pinned_key=self.pinned_key)
+            reauthenticate(
+                self.lane,
+                client,
+                password,
+                pinned_key=self.pinned_key,
+                profiles=self.profiles if self.unlocked is not None else None,
+                unlocked=self.unlocked,
+            )
         except BadCredentials:
             self._needs_sign_in("That password was not accepted. Try again.")
             return False
@@ -290,6 +328,8 @@ class SyncEngine:
             if client.token is None:
                 client.token = self._clients[0].token
             try:
+                if self._backfill_step(client):
+                    wait_next = 0.0
                 applied = pull_page(self.lane, client, wait=wait_next)
             except TRANSIENT as exc:
                 self._stop.wait(self._transient(exc, backoff, sender=False))
@@ -311,12 +351,13 @@ class SyncEngine:
                     self._shared.backfill_wanted = True
                 if applied.missing_photos:
                     self._shared.photos_wanted = True
-            if applied.joined or applied.missing_photos:
+            if applied.missing_photos:
                 self._wake.set()
             if applied.policy_changed:
                 self._on_policy()
-            self._set(listener=SyncPhase.SYNCING if applied.more else SyncPhase.UP_TO_DATE)
-            wait_next = 0.0 if applied.more else self.timings.long_poll_wait
+            busy = applied.more or applied.joined or self._shared.backfill_wanted
+            self._set(listener=SyncPhase.SYNCING if busy else SyncPhase.UP_TO_DATE)
+            wait_next = 0.0 if busy else self.timings.long_poll_wait
 
     # -- shared handling --------------------------------------------------------------------
 
@@ -357,6 +398,10 @@ class SyncEngine:
             self._shared.reason = reason
         self._publish()
 
+    def _lease_expired(self) -> bool:
+        status = self.lane.call(check_lease, pinned_key=self.pinned_key)
+        return status.state is LeaseState.WIPE
+
     def _check_lease(self) -> None:
         status = self.lane.call(check_lease, pinned_key=self.pinned_key)
         self._note_lease(status.state, status.message)
@@ -375,7 +420,9 @@ class SyncEngine:
         self._stop.set()
         self._wake.set()
         self._authenticated.set()
-        text = wipe_profile(self.profiles, self.staff_id, self.lane, reason=reason)
+        # Both threads may hear "wipe" at once: WIPED is reported only once the wipe is whole.
+        with self._wiping:
+            text = wipe_profile(self.profiles, self.staff_id, self.lane, reason=reason)
         with self._lock:
             self._shared.wiped = text
         self._publish()
@@ -462,7 +509,8 @@ def run_once(
     pinned_key: str | None = None,
 ) -> SyncStatus:
     """One full sync in the calling thread (the command line and tests): send everything, pull
-    until caught up, backfill, fetch photos, renew the lease. Errors propagate to the caller."""
+    until caught up, backfill, fetch photos, renew the lease. Errors propagate to the caller.
+    `received` counts the events applied, pulled or backfilled."""
     sent = received = 0
     while True:
         round_ = push_round(lane, client)
@@ -474,7 +522,8 @@ def run_once(
         received += applied.applied
         if not applied.more:
             break
-    backfill_all(lane, client, history_days=policy.history_days, clock=clock)
+    for backfilled in backfill_all(lane, client, history_days=policy.history_days, clock=clock):
+        received += backfilled.applied
     fetch_photos(lane, client)
     renewed = renew_lease(lane, client, pinned_key=pinned_key)
     send_pending_escrow(lane, client)
