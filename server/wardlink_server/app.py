@@ -20,7 +20,9 @@ from wardlink_server.services import Services
 
 log = logging.getLogger("wardlink_server.access")
 
-PUBLIC_ROUTES = frozenset({("POST", "/api/v1/sessions"), ("GET", "/healthz")})
+PUBLIC_ROUTES = frozenset(
+    {("POST", "/api/v1/sessions"), ("GET", "/healthz"), ("GET", "/fhir/metadata")}
+)
 
 
 def _error(status: int, code: str, message: str, **details: object) -> JSONResponse:

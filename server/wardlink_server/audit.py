@@ -1,7 +1,9 @@
 """The server's audit trail: every admin action and every read of patient data, hash-chained.
 
 Entries are appended inside the transaction of what they record, so an action and its audit
-entry commit together. `verify` walks the chain and names every entry that was changed.
+entry commit together. Each entry reads the last hash and then inserts: write transactions are
+serial (see `database.serialise_writes`), so two entries never follow the same one. `verify`
+walks the chain and names every entry that was changed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, RowMapping, insert, select
 
 from wardlink_server import schema
+from wardlink_server.database import serialise_writes
 
 GENESIS = "0" * 64
 
@@ -59,6 +62,7 @@ def record(
     detail: Mapping[str, object] | None = None,
 ) -> int:
     """Append an entry in the caller's transaction; returns its seq."""
+    serialise_writes(conn)
     last = conn.execute(
         select(schema.audit.c.hash).order_by(schema.audit.c.seq.desc()).limit(1)
     ).scalar_one_or_none()

@@ -189,29 +189,33 @@ class PhotoRead:
 def read(services: Services, caller: Caller, sha256: str) -> PhotoRead:
     """The photo's bytes, if the caller can see a note that references it (404 otherwise).
 
-    The read is audited with the patient of the note it was reached through.
+    The read is audited with the patient of the note it was reached through: one entry per
+    patient, should the same photo be in notes about two.
     """
     n, p, b = schema.notes, schema.note_photos, schema.blobs
     with services.writer.begin() as conn:
         query = (
-            select(n.c.id, n.c.patient_system, n.c.patient_value, b.c.content_type, b.c.data)
-            .select_from(p.join(n, n.c.id == p.c.note_id).join(b, b.c.sha256 == p.c.sha256))
+            select(n.c.id, n.c.patient_system, n.c.patient_value)
+            .select_from(p.join(n, n.c.id == p.c.note_id))
             .where(p.c.sha256 == sha256)
             .order_by(n.c.seq)
-            .limit(1)
         )
         if not caller.is_integration:
             query = query.where(n.c.team_id.in_(directory.team_ids_of(conn, caller.staff_id)))
-        row = conn.execute(query).mappings().first()
-        if row is None:
+        first_note: dict[tuple[str, str], str] = {}
+        for note_id, system, value in conn.execute(query):
+            first_note.setdefault((str(system), str(value)), str(note_id))
+        blob = conn.execute(select(b.c.content_type, b.c.data).where(b.c.sha256 == sha256)).first()
+        if not first_note or blob is None:
             raise ApiError("not_found", "There is no photo at that address that you can see.")
-        audit.record(
-            conn,
-            Actor(caller.staff_id, caller.device_id),
-            "photo.read",
-            sha256,
-            at=services.now(),
-            patient=(row["patient_system"], row["patient_value"]),
-            detail={"note_id": row["id"]},
-        )
-    return PhotoRead(row["content_type"], bytes(row["data"]))
+        for patient, note_id in first_note.items():
+            audit.record(
+                conn,
+                Actor(caller.staff_id, caller.device_id),
+                "photo.read",
+                sha256,
+                at=services.now(),
+                patient=patient,
+                detail={"note_id": note_id},
+            )
+    return PhotoRead(str(blob.content_type), bytes(blob.data))

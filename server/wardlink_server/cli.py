@@ -23,8 +23,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from wardlink_server import audit, directory
 from wardlink_server.audit import CLI
 from wardlink_server.config import ServerConfig, default_database_url
-from wardlink_server.database import DatabaseError
+from wardlink_server.database import DatabaseError, backend_of
 from wardlink_server.errors import ApiError
+from wardlink_server.fhir import patient_audit
 from wardlink_server.services import Services, build_services
 
 PROG = "wardlink-server"
@@ -166,9 +167,14 @@ def cmd_issue_token(args: argparse.Namespace, out: TextIO) -> None:
 
 
 def cmd_audit(args: argparse.Namespace, out: TextIO) -> None:
+    if args.verify and args.patient is not None:
+        raise UsageError("give --verify or --patient, not both")
     with opened(args) as services:
         if args.verify:
             _verify_audit(services, out)
+            return
+        if args.patient is not None:
+            _patient_audit(services, args.patient, args.limit, out)
             return
         with services.writer.begin() as conn:
             entries = directory.audit_log(conn, limit=args.limit)
@@ -184,6 +190,23 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> None:
         about = f"  {patient['system']}|{patient['value']}" if isinstance(patient, dict) else ""
         line = f"{entry['seq']}  {entry['at']}  {who}  {entry['action']}  {entry['subject']}"
         print(line + about, file=out)
+
+
+def _patient_audit(services: Services, patient: str, limit: int, out: TextIO) -> None:
+    """Who filed or read what about one patient, when, from which device (newest first)."""
+    query = patient_audit.TrailQuery(patient, limit)
+    with services.writer.begin() as conn:
+        entries = patient_audit.read_trail(conn, services, CLI, query)
+    if not entries:
+        print("No audit entries for that patient.", file=out)
+        return
+    rows = [("WHEN", "WHO", "ACTION", "SUBJECT", "DEVICE")]
+    for entry in entries:
+        actor, device = entry["actor"], entry["device"]
+        who = str(actor["username"]) if isinstance(actor, dict) else "(command line)"
+        where = f"{device['name']} ({device['id']})" if isinstance(device, dict) else "-"
+        rows.append((str(entry["at"]), who, str(entry["action"]), str(entry["subject"]), where))
+    _print_table(rows, out)
 
 
 def _verify_audit(services: Services, out: TextIO) -> None:
@@ -211,10 +234,19 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> None:
     problem = serve.host_problem(args.host, tls=args.tls_cert is not None)
     if problem is not None:
         raise UsageError(problem)
-    with opened(args, docs=args.docs) as services:
-        serve.run(
-            services, host=args.host, port=args.port, tls=(args.tls_cert, args.tls_key), out=out
+    if args.workers > 1 and backend_of(database_url(args.database)) != "postgresql":
+        raise UsageError(
+            "--workers above 1 needs a PostgreSQL database (--database postgresql://…): "
+            "SQLite is served by one process"
         )
+    with opened(args, docs=args.docs) as services:
+        try:
+            serve.run(
+                services, host=args.host, port=args.port, tls=(args.tls_cert, args.tls_key),
+                out=out, workers=args.workers,
+            )  # fmt: skip
+        except serve.WorkersFailed as exc:
+            raise Failure(f"{exc}; their messages are above.") from None
 
 
 # -- the parser -----------------------------------------------------------------------------------
@@ -238,6 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-cert", metavar="FILE")
     serve.add_argument("--tls-key", metavar="FILE")
     serve.add_argument("--docs", action="store_true", help="serve the interactive API docs")
+    serve.add_argument(
+        "--workers", type=_workers, default=1, metavar="N",
+        help="server processes sharing the port (above 1 needs PostgreSQL)",
+    )  # fmt: skip
     serve.set_defaults(run=cmd_serve)
 
     migrate = commands.add_parser("migrate", parents=[database], help="create or update the schema")
@@ -298,11 +334,21 @@ def _add_admin_actions(actions: argparse._SubParsersAction[argparse.ArgumentPars
     sub = action("audit", cmd_audit, "show the newest audit entries, or verify the chain")
     sub.add_argument("--limit", type=_positive, default=20)
     sub.add_argument("--verify", action="store_true", help="check the hash chain instead")
+    sub.add_argument(
+        "--patient", metavar="NHS|CHI",
+        help="only who filed or read what about this patient (the number may have spaces)",
+    )  # fmt: skip
 
 
 def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError("a port is a whole number from 0 to 65535")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError("must be a whole number from 1 to 64")
     return int(text)
 
 

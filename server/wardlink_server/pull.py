@@ -84,7 +84,7 @@ async def pull(
     deadline = loop.time() + max(0.0, min(wait, services.config.max_wait_s))
     while True:
         remaining = deadline - loop.time()
-        wake = await _listen(services.notifier, remaining) if remaining > 0 else None
+        wake = await _listen(services.notifier, remaining, caller) if remaining > 0 else None
         try:
             page = await run_in_threadpool(read_pull, services, caller, since, limit)
             if page.events or wake is None:
@@ -97,10 +97,10 @@ async def pull(
                     await wake
 
 
-async def _listen(notifier: EventNotifier, timeout: float) -> asyncio.Task[bool]:
+async def _listen(notifier: EventNotifier, timeout: float, caller: Caller) -> asyncio.Task[bool]:
     """A wait on the notifier that is listening before this returns, so that a commit made
-    while the caller reads the events still wakes it."""
-    task = asyncio.create_task(notifier.wait(timeout))
+    while the caller reads the events still wakes it (if those events concern the caller)."""
+    task = asyncio.create_task(notifier.wait(timeout, staff_id=caller.staff_id))
     await asyncio.sleep(0)  # the task runs up to its first await, where it has registered
     return task
 
@@ -130,29 +130,30 @@ def read_history(
 def _audit_note_reads(
     services: Services, caller: Caller, page: Sequence[Event], subject: str
 ) -> None:
-    """One `note.read` entry per page that holds notes: the note ids and their patients."""
+    """`note.read` entries for a page that holds notes: one per patient, with the ids of that
+    patient's notes, so that a patient's audit trail is found by its patient columns."""
     notes = [event for event in page if event.type in NOTE_TYPES]
     if not notes:
         return
-    patients = sorted(set(_patients(notes)))
+    by_patient: dict[tuple[str, str], list[str]] = {}
+    for patient, note_id in _patients(notes):
+        by_patient.setdefault(patient, []).append(note_id)
     with services.writer.begin() as conn:
-        audit.record(
-            conn,
-            Actor(caller.staff_id, caller.device_id),
-            "note.read",
-            subject,
-            at=services.now(),
-            patient=patients[0] if len(patients) == 1 else None,
-            detail={
-                "notes": [str(event.data["id"]) for event in notes],
-                "patients": [{"system": s, "value": v} for s, v in patients],
-            },
-        )
+        for (system, value), note_ids in sorted(by_patient.items()):
+            audit.record(
+                conn,
+                Actor(caller.staff_id, caller.device_id),
+                "note.read",
+                subject,
+                at=services.now(),
+                patient=(system, value),
+                detail={"notes": note_ids, "patients": [{"system": system, "value": value}]},
+            )
 
 
-def _patients(notes: Iterable[Event]) -> Iterator[tuple[str, str]]:
+def _patients(notes: Iterable[Event]) -> Iterator[tuple[tuple[str, str], str]]:
     for event in notes:
         resource = event.data.get("resource")
         if isinstance(resource, dict):
             patient = forms.patient_of(resource)
-            yield patient.system, patient.value
+            yield (patient.system, patient.value), str(event.data["id"])

@@ -4,24 +4,44 @@ The socket is bound and listening before uvicorn starts, so the port can be prin
 connected to) at once, even when `--port 0` let the system pick it. Plain HTTP is only for
 loopback addresses (DESIGN.md §4). uvicorn's access log is off: the app logs each request's
 path without its query string, which may carry identifiers.
+
+With `--workers N` (PostgreSQL only) uvicorn runs N processes accepting on that one socket.
+Each builds its own services with `worker_app`, from what the parent puts in the environment;
+their long-polls wake through `LISTEN`/`NOTIFY` (see `pg_listener`), which every served app
+runs for its lifetime.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
-import logging
+import os
 import signal
 import socket
 import sys
-from typing import TextIO
+from collections.abc import AsyncIterator
+from typing import Any, Final, TextIO
 
 import uvicorn
+from starlette.types import ASGIApp
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
+from wardlink_server import logs
 from wardlink_server.app import create_app
-from wardlink_server.services import Services
+from wardlink_server.config import DATABASE_ENV, ServerConfig
+from wardlink_server.database import is_postgresql
+from wardlink_server.services import Services, build_services
 
 # Long-polls last up to 30 s; on shutdown they are not waited for longer than this.
 GRACEFUL_SHUTDOWN_S = 3
+# What a worker process reads its configuration from (set by the parent before it starts them).
+DOCS_ENV: Final = "WARDLINK_SERVER_DOCS"
+WORKER_APP: Final = f"{__name__}:worker_app"
+
+
+class WorkersFailed(Exception):
+    """The server processes could not start (their own messages say why)."""
 
 
 def host_problem(host: str, *, tls: bool) -> str | None:
@@ -72,12 +92,39 @@ def url_of(sock: socket.socket, *, tls: bool) -> str:
     return f"{'https' if tls else 'http'}://{shown}:{port}"
 
 
-def _log_to_stderr() -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("wardlink_server")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
+def served_app(services: Services) -> ASGIApp:
+    """The app as served: on PostgreSQL it listens for other processes' events while it runs;
+    nothing that escapes a request reaches the log with its message (see `logs`)."""
+    app = create_app(services)
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(running: Any) -> AsyncIterator[Any]:
+        async with inner(running) as state, _event_listener(services):
+            yield state
+
+    app.router.lifespan_context = lifespan
+    return logs.guard_errors(app)
+
+
+@contextlib.asynccontextmanager
+async def _event_listener(services: Services) -> AsyncIterator[None]:
+    if not is_postgresql(services.engine):
+        yield
+        return
+    from wardlink_server.pg_listener import listening  # psycopg is only needed here
+
+    async with listening(services):
+        yield
+
+
+def worker_app() -> ASGIApp:
+    """uvicorn's app factory in each worker process: the configuration comes from the parent
+    through the environment; the schema is current already (the parent migrated it)."""
+    config = ServerConfig(
+        database_url=os.environ[DATABASE_ENV], docs_enabled=os.environ.get(DOCS_ENV) == "1"
+    )
+    return served_app(build_services(config))
 
 
 def run(
@@ -87,6 +134,7 @@ def run(
     port: int,
     tls: tuple[str | None, str | None],
     out: TextIO,
+    workers: int = 1,
 ) -> None:
     """Serve until SIGTERM or SIGINT, then shut down cleanly (returning normally)."""
     cert, key = tls
@@ -94,27 +142,41 @@ def run(
     try:
         print(f"wardlink-server listening on {url_of(sock, tls=cert is not None)}", file=out)
         out.flush()
-        _log_to_stderr()
-        config = uvicorn.Config(
-            create_app(services),
-            access_log=False,
-            server_header=False,
-            ssl_certfile=cert,
-            ssl_keyfile=key,
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-            log_level="info",
-        )
-        server = uvicorn.Server(config)
+        options: dict[str, Any] = {
+            "log_config": logs.log_config(),
+            "access_log": False,
+            "server_header": False,
+            "ssl_certfile": cert,
+            "ssl_keyfile": key,
+            "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+        }
         # uvicorn shuts down on these signals, then raises them again with the handlers it
         # found: handlers that do nothing let the command end with status 0.
         previous = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            server.run(sockets=[sock])
+            if workers == 1:
+                uvicorn.Server(uvicorn.Config(served_app(services), **options)).run(sockets=[sock])
+            else:
+                _run_workers(services, sock, workers, options)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
     finally:
         sock.close()
+
+
+def _run_workers(services: Services, sock: socket.socket, workers: int,
+                 options: dict[str, Any]) -> None:  # fmt: skip
+    if not is_postgresql(services.engine):
+        raise ValueError("several server processes need PostgreSQL")
+    os.environ[DATABASE_ENV] = services.config.database_url
+    os.environ[DOCS_ENV] = "1" if services.config.docs_enabled else "0"
+    services.engine.dispose()  # each worker connects on its own
+    config = uvicorn.Config(WORKER_APP, factory=True, workers=workers, **options)
+    supervisor = Multiprocess(config, sockets=[sock])
+    supervisor.run()
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        raise WorkersFailed("the server processes could not start")
 
 
 def _ignore(_signum: int, _frame: object) -> None:

@@ -18,7 +18,7 @@ from wardlink.core.policy import Policy, merge
 from wardlink_server import schema
 from wardlink_server.config import ServerConfig
 from wardlink_server.database import WRITE, make_engine, migrate
-from wardlink_server.events import EventNotifier
+from wardlink_server.events import EventNotifier, scanner
 
 SIGNING_KEY = "lease_signing_key"
 
@@ -90,7 +90,7 @@ def build_services(config: ServerConfig, *, engine: Engine | None = None) -> Ser
         config=config,
         engine=engine,
         signing_key=_load_signing_key(engine),
-        notifier=EventNotifier(),
+        notifier=EventNotifier(scanner(engine)),
         hasher=hasher,
         policy=merge(None, dict(config.policy), None),
     )

@@ -18,7 +18,7 @@ from argon2 import Type as Argon2Type
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.server.conftest import PASSWORD, START, Directory, auth
+from tests.server.conftest import PASSWORD, START, Directory, auth, database_dump
 from wardlink.core.clock import ManualClock, format_timestamp
 from wardlink.core.lease import public_key_b64, verify_lease
 from wardlink.core.protocol import DeviceInfo, SessionRequest, SessionResponse
@@ -633,11 +633,7 @@ def test_the_password_never_appears_in_answers_logs_or_the_database(
     assert [a.status_code for a in answers] == [201, 401, 401, 400, 200, 204, 403]
 
     seen = [a.text + str(dict(a.headers)) for a in answers] + [caplog.text]
-    raw = services.engine.raw_connection()
-    try:
-        seen.extend(raw.driver_connection.iterdump())  # type: ignore[union-attr]
-    finally:
-        raw.close()
+    seen.extend(database_dump(services))
     seen.extend(str(a) for a in audit_actions(services))
     for text in seen:
         for value in (secret, wrong, typed_as_username, typed_as_username.lower()):

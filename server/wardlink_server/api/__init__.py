@@ -7,5 +7,6 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     from wardlink_server.api import admin, blobs, sessions, sync
+    from wardlink_server.fhir import routes as fhir
 
-    return [sessions.router, sync.router, blobs.router, admin.router]
+    return [sessions.router, sync.router, blobs.router, admin.router, fhir.router]

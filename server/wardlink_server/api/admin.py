@@ -22,6 +22,7 @@ from wardlink_server.app import parse, read_json
 from wardlink_server.audit import Actor
 from wardlink_server.auth import Caller, current_caller, require_admin, services_of
 from wardlink_server.errors import ApiError
+from wardlink_server.fhir import patient_audit
 from wardlink_server.services import Services
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -203,6 +204,18 @@ def audit_log(
     """
     entries = _apply(services_of(request), caller, _read_audit, limit, before)
     more = len(entries) == limit
+    return {"entries": entries, "next_before": entries[-1]["seq"] if more else None}
+
+
+@router.post("/audit/_search")
+async def audit_of_patient(request: Request, caller: AdminCaller) -> dict[str, object]:
+    """One patient's audit trail, newest first: `{"patient": "<NHS or CHI number, or
+    system|value>", "limit"?, "before"?}` in the body, so the number stays out of URLs."""
+    services = services_of(request)
+    value = await read_json(request, max_bytes=MAX_BODY_BYTES)
+    query = parse(patient_audit.parse_query, value)
+    entries = await run_in_threadpool(_apply, services, caller, patient_audit.read_trail, query)
+    more = len(entries) == query.limit
     return {"entries": entries, "next_before": entries[-1]["seq"] if more else None}
 
 
