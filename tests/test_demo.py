@@ -1,4 +1,4 @@
-"""`wardlink demo` (what `./dev run` shows until the app window exists) works end to end."""
+"""`wardlink demo` (the encrypted store walk-through, in a terminal) works end to end."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def test_demo_creates_then_reopens_the_profile(
     profiles = Profiles(tmp_path / "data", FileDeviceSecrets(tmp_path / "s.json"), kdf=MINIMAL_KDF)
     assert _walk_through(profiles, None) == 0
     first = capsys.readouterr().out
+    assert first.startswith("Wardlink demo — the encrypted local store on its own")
     assert "created the demo profile" in first
     assert "found name, nhs_number, phone" in first
     assert "waiting in the outbox for the record server: 3" in first

@@ -1,8 +1,8 @@
-"""`wardlink demo`: a walk through what is built so far, against a real encrypted profile.
+"""`wardlink demo`: a walk through the encrypted local store on its own, in a terminal.
 
-Until the desktop UI and the record server exist, this is what `./dev run` runs: it makes (or
-reopens) the demo staff member's profile with the real OS keyring, writes a little ward chat the
-way the app will, and shows that it is queued, searchable, audited and encrypted on disk.
+No window and no server (`./dev run` runs the app against a local record server): it makes (or
+reopens) a demo staff member's profile with the real OS keyring, writes a little ward chat the
+way the app does, and shows that it is queued, searchable, audited and encrypted on disk.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def run_demo(password: str | None = None) -> int:
 
 
 def _walk_through(profiles: Profiles, password: str | None) -> int:
-    print("Wardlink demo — the encrypted local store (the app window and record server come next)")
+    print("Wardlink demo — the encrypted local store on its own (`wardlink` runs the app)")
     print(f"  data folder: {profiles.profiles_dir}")
     known = [p for p in profiles.list() if p.staff_id == DEMO_STAFF_ID]
     password = password or "demo"

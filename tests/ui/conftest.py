@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
+from tests.sync.live_server import LiveServer
 from wardlink.core.clock import ManualClock
 from wardlink.core.policy import Policy
 from wardlink.store import teams
@@ -25,7 +26,11 @@ from wardlink.store.device_secrets import FileDeviceSecrets
 from wardlink.store.keyslots import MINIMAL_KDF
 from wardlink.store.lane import DbLane
 from wardlink.store.profiles import Profiles
+from wardlink.sync.engine import EngineTimings
+from wardlink.sync.status import SyncPhase
 from wardlink.ui import demo_history
+from wardlink.ui.app_setup import AppSetup
+from wardlink.ui.application import WardlinkApp
 from wardlink.ui.bridge import Bridge
 from wardlink.ui.mainwindow import MainWindow, SignedIn
 
@@ -169,3 +174,100 @@ def window(
     qtbot: QtBot, bridge: Bridge, profile: Profile, clock: ManualClock, history: None
 ) -> MainWindow:
     return open_window(qtbot, bridge, profile, clock)
+
+
+# -- the whole app against the real record server -----------------------------------------------
+
+FAST = EngineTimings(
+    long_poll_wait=5.0, backoff_base=0.01, backoff_cap=0.05, housekeeping_every=3600.0
+)
+CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard: nothing listens there, so it is "offline"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = LiveServer(tmp_path_factory.mktemp("ui-record-server") / "server.db")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def guarded_stores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every store the app opens refuses SQL from the GUI thread, as the part-1 tests' do."""
+    real_open = Store.open.__func__  # type: ignore[attr-defined]
+
+    def open_guarded(cls: type[Store], *args: Any, **kwargs: Any) -> Store:
+        store = real_open(cls, *args, **kwargs)
+        store.conn = GuiThreadGuard(store.conn)
+        return store
+
+    monkeypatch.setattr(Store, "open", classmethod(open_guarded))
+
+
+def pc_profiles(folder: Path) -> Profiles:
+    """A PC's profiles: file-backed device secrets, minimal Argon2id."""
+    return Profiles(folder / "data", FileDeviceSecrets(folder / "secrets.json"), kdf=MINIMAL_KDF)
+
+
+def app_setup(
+    folder: Path,
+    url: str | None,
+    *,
+    clock: ManualClock | None = None,
+    **options: Any,
+) -> AppSetup:
+    machine: dict[str, object] = {"server_url": url} if url else {}
+    return AppSetup(
+        pc_profiles(folder),
+        machine,
+        clock=clock or ManualClock(dt.datetime.now(dt.UTC)),
+        timings=FAST,
+        tray=False,
+        device_name="Test PC",
+        platform="linux",
+        **options,
+    )
+
+
+@pytest.fixture
+def make_app(
+    qtbot: QtBot, tmp_path: Path, guarded_stores: None
+) -> Iterator[Callable[..., WardlinkApp]]:
+    """`make_app(url, name="pc", **setup options)`: the app on a 'PC' of its own (closed after)."""
+    made: list[WardlinkApp] = []
+
+    def make(url: str | None, name: str = "pc", **options: Any) -> WardlinkApp:
+        app = WardlinkApp(app_setup(tmp_path / name, url, **options))
+        qtbot.addWidget(app.sign_in_window)
+        made.append(app)
+        app.start()
+        return app
+
+    yield make
+    for app in made:
+        app.shutdown()
+
+
+def sign_in(qtbot: QtBot, app: WardlinkApp, username: str, password: str) -> MainWindow:
+    """Through the sign-in window's "Someone else" form, as a person would."""
+    screen = app.sign_in_window
+    if screen.pages.currentIndex() != 2:
+        screen.show_someone_else()
+    screen.username.setText(username)
+    screen.new_password.setText(password)
+    with qtbot.waitSignal(app.session_opened, timeout=20_000) as opened:
+        screen.submit()
+    window = opened.args[0]
+    assert isinstance(window, MainWindow)
+    qtbot.waitUntil(
+        lambda: window.timeline_model.team_id is not None and not window.timeline_model.loading,
+        timeout=20_000,
+    )
+    return window
+
+
+def wait_phase(qtbot: QtBot, window: MainWindow, *phases: SyncPhase, timeout: int = 20_000) -> None:
+    qtbot.waitUntil(
+        lambda: window.sync_status.status is not None and window.sync_status.status.phase in phases,
+        timeout=timeout,
+    )

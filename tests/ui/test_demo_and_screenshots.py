@@ -1,5 +1,5 @@
 """The demo history reads like a ward's chat and passes the guard; the screenshot tool renders
-every screen it promises."""
+every screen it promises, against the demo record server."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from PySide6.QtGui import QImage
 
 from wardlink.core.guard import Rules, scan
 from wardlink.ui import demo_history
-from wardlink.ui.screenshots import main, render_all
+from wardlink.ui.screenshots import OFFLINE_MESSAGES, main, render_all
 
 
 def test_demo_chat_carries_no_patient_identifiers() -> None:
@@ -27,16 +27,20 @@ def test_demo_chat_carries_no_patient_identifiers() -> None:
 def test_the_screenshots_are_rendered(tmp_path: Path) -> None:
     paths = render_all(tmp_path / "shots")
     assert [p.name for p in paths] == [
+        "sign-in.png",
         "main-window.png",
         "composer-refusing-nhs-number.png",
-        "lock-screen.png",
         "search-results.png",
+        "lock-screen.png",
         "main-window-dark.png",
         "offline-queued.png",
+        "sign-in-shared-pc.png",
     ]
     for path in paths:
         image = QImage(str(path))
-        assert not image.isNull() and image.width() >= 1000 and image.height() >= 700
+        assert not image.isNull() and image.width() >= 800 and image.height() >= 600
+    for body, _urgent in OFFLINE_MESSAGES:
+        assert scan(body) == []
 
 
 def test_the_command_needs_an_output_folder(capsys: pytest.CaptureFixture[str]) -> None:

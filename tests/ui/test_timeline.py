@@ -18,7 +18,7 @@ from wardlink.store.lane import DbLane
 from wardlink.store.messages import RemoteMessage
 from wardlink.ui import demo_history
 from wardlink.ui.bridge import Bridge
-from wardlink.ui.timeline import PAGE_SIZE, TimelineModel
+from wardlink.ui.timeline import MAX_ROWS, PAGE_SIZE, TimelineModel
 from wardlink.ui.timeline_rows import (
     CachedMessageRole,
     DayLabelRole,
@@ -263,3 +263,68 @@ def test_rows_are_fetched_in_chunks_around_what_is_wanted() -> None:
     assert chunk == list(range(155, 165))
     assert chunk_to_fetch([120], positions, row_of, lambda p: p not in cached, size=20) == []
     assert chunk_to_fetch([999], positions, row_of, lambda p: True) == []
+
+
+def test_reading_far_back_keeps_a_window_of_rows_and_scrolling_down_brings_them_back(
+    qtbot: QtBot, view: TimelineView, bridge: Bridge, lane: DbLane, directory: None
+) -> None:
+    lane.call(big_team)
+    model = model_of(view)
+    open_team(qtbot, view, bridge)
+    bar = view.verticalScrollBar()
+    for _ in range(MAX_ROWS // PAGE_SIZE + 2):  # three pages past what the window holds
+        top = model.position_at(0)
+        with qtbot.waitSignal(model.older_loaded, timeout=10_000):
+            bar.setValue(0)
+        settle(qtbot, bridge)
+        still = view.indexAt(QPoint(view.viewport().width() // 2, 0))
+        assert still.data(PositionRole) == top  # the reader's place is kept throughout
+    assert model.rowCount() == MAX_ROWS  # never more rows than the window
+    assert model.has_newer
+    assert model.position_at(MAX_ROWS - 1) == BIG - 3 * PAGE_SIZE  # the newest rows left
+    assert model.cached_count() <= MAX_ROWS
+
+    # A message arriving meanwhile does not move the window the reader is in.
+    oldest = model.position_at(0)
+    with qtbot.waitSignal(model.refreshed, timeout=10_000):
+        bridge.run(messages.add_local_message, WARD, "Handover at 19:30")
+    settle(qtbot, bridge)
+    assert model.position_at(0) == oldest and model.rowCount() == MAX_ROWS
+
+    # Scrolling down brings the newer rows back, page by page, and the window moves with it.
+    with qtbot.waitSignal(model.newer_loaded, timeout=10_000) as came:
+        bar.setValue(bar.maximum())
+    assert came.args == [PAGE_SIZE]
+    settle(qtbot, bridge)
+    assert model.rowCount() == MAX_ROWS
+    assert model.position_at(MAX_ROWS - 1) == BIG - 2 * PAGE_SIZE
+    assert model.position_at(0) == oldest + PAGE_SIZE
+
+    # "Newest" (or sending) brings the window back to the end, with what arrived meanwhile.
+    with qtbot.waitSignal(model.team_loaded, timeout=10_000):
+        view.scroll_to_newest()
+    settle(qtbot, bridge)
+    assert not model.has_newer
+    newest = model.message_at(model.rowCount() - 1)
+    assert newest is not None and newest.body == "Handover at 19:30"
+    assert view.is_at_bottom()
+
+
+def test_row_heights_are_looked_up_not_measured_again(
+    qtbot: QtBot, view: TimelineView, bridge: Bridge, lane: DbLane, directory: None
+) -> None:
+    """Laying out the window again measures nothing it measured before (a lookup per row)."""
+    lane.call(big_team)
+    model = model_of(view)
+    open_team(qtbot, view, bridge)
+    measured: list[object] = []
+    real = view.delegate.geometry
+
+    def counting(*args: object) -> object:
+        measured.append(args)
+        return real(*args)  # type: ignore[arg-type]
+
+    view.delegate.geometry = counting  # type: ignore[method-assign]
+    view.doItemsLayout()
+    assert len(measured) == 0
+    assert model.rowCount() == PAGE_SIZE

@@ -47,9 +47,12 @@ class Bridge(QObject):
     - failed(str): an operation without its own error handler failed with an error the user can
       act on; the text is the error's plain-language message (never patient data).
     - settled(): nothing is in flight any more (tests and the screenshot tool wait on it).
+    - changed_here(Changes): the part of `changed` made by this bridge's own operations (what
+      the user did), not posted from elsewhere: e.g. something was queued to send.
     """
 
     changed = Signal(object)
+    changed_here = Signal(object)
     failed = Signal(str)
     settled = Signal()
     _finished = Signal(object)
@@ -139,6 +142,7 @@ class Bridge(QObject):
                 on_done(result)
             if changes:
                 self.changed.emit(changes)
+                self.changed_here.emit(changes)
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:

@@ -8,8 +8,8 @@ Enter never beats the guard. Enter sends, Shift+Enter starts a new line.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Final
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QTextCharFormat, QTextCursor
@@ -26,11 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wardlink.core.guard import DEFAULT_RULES, Finding, Rules, redact, scan
 from wardlink.core.model import Message
+from wardlink.ui import lazy_guard
 from wardlink.ui.guard_text import refusal
 from wardlink.ui.text_positions import Utf16Offsets
 from wardlink.ui.theme import NHS_RED
+
+if TYPE_CHECKING:
+    from wardlink.core.guard import Finding, Rules
+
+RulesSource = Callable[[], "Rules"]
 
 GUARD_DELAY_MS: Final = 250
 MIN_LINES: Final = 2
@@ -49,7 +54,7 @@ class ComposerEdit(QPlainTextEdit):
 
     submitted = Signal()
 
-    def __init__(self, rules: Rules, parent: QWidget | None = None) -> None:
+    def __init__(self, rules: RulesSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rules = rules
         self._reserved: set[str] = set()
@@ -93,7 +98,7 @@ class ComposerEdit(QPlainTextEdit):
         mime.text()  # let it fill its formats from the selection first, then drop them all
         for fmt in mime.formats():
             mime.removeFormat(fmt)
-        mime.setText(redact(text, scan(text, rules=self._rules)))
+        mime.setText(lazy_guard.redact(text, lazy_guard.scan(text, rules=self._rules())))
         return mime
 
     def _fit_height(self) -> None:
@@ -124,19 +129,23 @@ class Composer(QFrame):
     def __init__(
         self,
         *,
-        rules: Rules = DEFAULT_RULES,
+        rules: Rules | RulesSource | None = None,
         guard_timer: QTimer | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("composer")
         self.setAccessibleName("Write a message")
-        self._rules = rules
+        # The rules (and the guard with them) are worked out when first needed.
+        self._rules_source: RulesSource = (
+            rules if callable(rules) else (lambda: rules or lazy_guard.default_rules())
+        )
+        self._rules: Rules | None = None
         self._findings: list[Finding] = []
         self._checked_text: str | None = None
         self._editing: Message | None = None
 
-        self.edit = ComposerEdit(rules, self)
+        self.edit = ComposerEdit(lambda: self.rules, self)
         self.urgent = QCheckBox("&Urgent", self)
         self.urgent.setObjectName("urgentToggle")
         self.urgent.setAccessibleName("Urgent")
@@ -200,6 +209,12 @@ class Composer(QFrame):
     # -- what others read ----------------------------------------------------------------------
 
     @property
+    def rules(self) -> Rules:
+        if self._rules is None:
+            self._rules = self._rules_source()
+        return self._rules
+
+    @property
     def findings(self) -> list[Finding]:
         return list(self._findings)
 
@@ -226,7 +241,7 @@ class Composer(QFrame):
         """Run the guard over the text now: underline, explain, and enable Send or not."""
         self._timer.stop()
         text = self.text
-        self._findings = scan(text, rules=self._rules)
+        self._findings = lazy_guard.scan(text, rules=self.rules)
         self._checked_text = text
         self._underline(text, self._findings)
         message = refusal(self._findings)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from wardlink.core.guard import Finding, Kind
+if TYPE_CHECKING:  # the guard itself loads on first use (see lazy_guard)
+    from wardlink.core.guard import Finding, Kind
 
 KIND_WORDS: Final[dict[Kind, str]] = {
     "nhs_number": "NHS number",

@@ -65,6 +65,10 @@ class IdleLock(QObject):
     def idle_time(self) -> dt.timedelta:
         return self._idle
 
+    def set_idle_time(self, idle: dt.timedelta) -> None:
+        """A new idle time (policy or the user's setting changed); counts from the last input."""
+        self._idle = idle
+
     def start(self) -> None:
         """Start watching (again): the idle time counts from now."""
         self._last = self._clock.now()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -24,18 +25,17 @@ from PySide6.QtWidgets import (
 )
 
 from wardlink.core.clock import SYSTEM_CLOCK, Clock
-from wardlink.core.guard import rules_for, scan
 from wardlink.core.model import Message, Priority
 from wardlink.core.policy import Policy
 from wardlink.store import messages as message_ops
 from wardlink.store.errors import StoreError
 from wardlink.sync.status import SyncStatus
+from wardlink.ui import lazy_guard
 from wardlink.ui.bridge import Bridge
 from wardlink.ui.composer import Composer
 from wardlink.ui.idle import IdleLock
 from wardlink.ui.lockscreen import LOCKED_TITLE, LockScreen
 from wardlink.ui.message_dialogs import ask_retract_reason, confirm_discard
-from wardlink.ui.search import SearchDialog
 from wardlink.ui.sync_status import SyncStatusWidget
 from wardlink.ui.teamlist import TeamList, TeamListModel, kind_text
 from wardlink.ui.timeline import TimelineModel
@@ -43,6 +43,13 @@ from wardlink.ui.timeline_view import TimelineView
 from wardlink.ui.undelivered import UndeliveredBanner
 from wardlink.ui.window_actions import ShortcutsDialog, build_actions, connect
 from wardlink.ui.workspace import APP_NAME, Workspace
+
+if TYPE_CHECKING:
+    from wardlink.core.guard import Rules
+    from wardlink.ui.search import SearchDialog
+
+
+GUARD_PRELOAD_MS = 300
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,8 @@ class MainWindow(QMainWindow):
     - sign_out_requested(): sign this staff member out.
     - sign_in_requested(): the sync session ended and the user chose to sign in again.
     - move_to_note_requested(str, list): the composer's text and the guard's findings in it.
+    - settings_requested(): the user opened the settings.
+    - closed(): the user closed the window (not `end`, which the app uses to switch users).
     """
 
     locked = Signal()
@@ -75,6 +84,8 @@ class MainWindow(QMainWindow):
     sign_out_requested = Signal()
     sign_in_requested = Signal()
     move_to_note_requested = Signal(str, list)
+    settings_requested = Signal()
+    closed = Signal()
 
     def __init__(
         self,
@@ -95,13 +106,16 @@ class MainWindow(QMainWindow):
         self._me = me
         self._verify_password = verify_password
         self._clock = clock
-        self._rules = rules_for(policy)
+        self._policy = policy
+        self._rules: Rules | None = None  # from policy, when the guard first runs
         self._search_timer = search_timer
         self._search: SearchDialog | None = None
         self._locked = False
         self._drafts: dict[str, str] = {}
         self._read_up_to: dict[str, int] = {}
         self._follow_next_refresh = False
+        self._ending = False
+        self._guard_preloaded = False
         self.setWindowTitle(window_title(me))
         self.setAccessibleName(APP_NAME)
         self.resize(1180, 760)
@@ -111,7 +125,7 @@ class MainWindow(QMainWindow):
         self.timeline_model = TimelineModel(bridge, me=me.staff_id, clock=clock, parent=self)
         self.timeline = TimelineView(self.timeline_model)
         self.banner = UndeliveredBanner()
-        self.composer = Composer(rules=self._rules, guard_timer=guard_timer)
+        self.composer = Composer(rules=lambda: self.rules, guard_timer=guard_timer)
         self.sync_status = SyncStatusWidget()
         self.lock_screen = LockScreen(me.display_name)
         self.idle = IdleLock(policy.idle_lock, clock=clock, timer=idle_timer, parent=self)
@@ -131,12 +145,20 @@ class MainWindow(QMainWindow):
         self.team_model.reload()
         self.idle.start()
 
+    @property
+    def rules(self) -> Rules:
+        """The guard's rules under this window's policy (the guard loads on first use)."""
+        if self._rules is None:
+            self._rules = lazy_guard.rules_for(self._policy)
+        return self._rules
+
     def _wire(self) -> None:
         a = self.commands
         self._bridge.failed.connect(self.show_error)
         self.team_list.team_selected.connect(self._show_team)
         self.timeline_model.undelivered_urgent_changed.connect(self.banner.show_count)
         self.timeline_model.team_loaded.connect(lambda _team: self._mark_read())
+        self.timeline_model.team_loaded.connect(self._preload_guard)
         self.timeline_model.refreshed.connect(self._refreshed)
         self.timeline.verticalScrollBar().valueChanged.connect(lambda _v: self._mark_read())
         self.timeline.action_requested.connect(self.act_on)
@@ -155,6 +177,7 @@ class MainWindow(QMainWindow):
         connect(a.switch_user, self.switch_user_requested.emit)
         connect(a.sign_out, self.sign_out_requested.emit)
         connect(a.quit, self.close)
+        connect(a.settings, self.settings_requested.emit)
         connect(a.next_team, lambda: self.team_list.step(1))
         connect(a.previous_team, lambda: self.team_list.step(-1))
         for row, action in enumerate(a.go_to_team):
@@ -191,6 +214,12 @@ class MainWindow(QMainWindow):
         if previous != team_id:
             self.composer.set_text(self._drafts.pop(team_id, ""))
             self.timeline_model.open_team(team_id)
+
+    def _preload_guard(self, _team: str) -> None:
+        """Once the first team is on screen, load the guard in the background for typing."""
+        if not self._guard_preloaded:
+            self._guard_preloaded = True
+            QTimer.singleShot(GUARD_PRELOAD_MS, lazy_guard.preload)
 
     def _refreshed(self) -> None:
         if self._follow_next_refresh:
@@ -254,7 +283,7 @@ class MainWindow(QMainWindow):
         elif action == "edit":
             self.composer.begin_edit(message)
         elif action == "retry":
-            if scan(message.body, rules=self._rules):
+            if lazy_guard.scan(message.body, rules=self.rules):
                 self.composer.begin_edit(message)  # the guard says why it cannot go as it is
             else:
                 self._follow_next_refresh = True
@@ -283,7 +312,7 @@ class MainWindow(QMainWindow):
 
     def _ask_retract_reason(self, message: Message) -> None:
         def retract(reason: str) -> None:
-            if scan(reason, rules=self._rules):
+            if lazy_guard.scan(reason, rules=self.rules):
                 self.show_error("Patient details can't go in the reason. Say why without them.")
             else:
                 self._bridge.run(message_ops.retract_message, message.id, reason)
@@ -296,6 +325,8 @@ class MainWindow(QMainWindow):
         if self._locked:
             return
         if self._search is None:
+            from wardlink.ui.search import SearchDialog  # loaded when first used
+
             self._search = SearchDialog(
                 self._bridge, timer=self._search_timer, clock=self._clock, parent=self
             )
@@ -389,10 +420,17 @@ class MainWindow(QMainWindow):
         self.idle.start()
         self.unlocked.emit()
 
+    def end(self) -> None:
+        """Close for good without it counting as the user quitting (switch user, sign out)."""
+        self._ending = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.idle.stop()
         self._close_dialogs()
         super().closeEvent(event)
+        if not self._ending:
+            self.closed.emit()
 
     def _close_dialogs(self) -> None:
         """Dialogs are windows of their own: they do not go when this one is hidden."""

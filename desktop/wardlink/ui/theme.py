@@ -221,7 +221,18 @@ QCheckBox#urgentToggle:focus {{ background: {c.focus}; color: {c.focus_text}; }}
 #editBanner {{ background: {c.hover}; border-left: 4px solid {c.primary}; padding: 0.3em 0.6em; }}
 #composer {{ background: {c.surface}; border-top: 1px solid {c.border}; }}
 
-#lockCard {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 0.5em; }}
+#lockCard, #signInCard {{
+    background: {c.surface}; border: 1px solid {c.border}; border-radius: 0.5em; }}
+#signInWindow {{ background: {c.window}; }}
+#signInNotice {{
+    background: {c.hover}; border-left: 4px solid {c.primary}; padding: 0.4em 0.6em; }}
+#peopleList {{
+    background: {c.surface}; border: 1px solid {c.border}; border-radius: 0.25em; padding: 0.2em;
+}}
+#peopleList {{ font-size: 12pt; }}
+#peopleList::item {{ padding: 0.45em 0.6em; border-radius: 0.2em; }}
+#peopleList::item:selected {{ background: {c.primary}; color: {c.primary_text}; }}
+#peopleList:focus {{ border: 2px solid {c.focus}; }}
 #lockTitle {{ font-size: 20pt; font-weight: 700; color: {title}; }}
 #lockName {{ font-size: 13pt; font-weight: 600; }}
 #lockError {{ color: {c.urgent}; font-weight: 600; }}
@@ -268,13 +279,26 @@ def apply_theme(app: QApplication, scheme: Scheme | None = None) -> Colors:
 
 
 class ThemeFollower(QObject):
-    """Re-applies the theme when the OS switches between light and dark."""
+    """Re-applies the theme when the OS switches between light and dark, unless the user chose
+    one scheme (`set_choice`)."""
 
-    def __init__(self, app: QApplication) -> None:
+    def __init__(self, app: QApplication, choice: Scheme | None = None) -> None:
         super().__init__(app)
         self._app = app
-        apply_theme(app)
+        self._choice = choice
+        apply_theme(app, choice)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._scheme_changed)
 
+    @property
+    def choice(self) -> Scheme | None:
+        return self._choice
+
+    def set_choice(self, choice: Scheme | None) -> None:
+        """Light, dark, or None to follow the OS."""
+        if choice != self._choice:
+            self._choice = choice
+            apply_theme(self._app, choice)
+
     def _scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
-        apply_theme(self._app)
+        if self._choice is None:
+            apply_theme(self._app)

@@ -6,6 +6,12 @@ through `canFetchMore`/`fetchMore` once the reader scrolls to the top; rows miss
 cache (after a jump, or made stale by a change) are fetched in small chunks when the view paints
 them. A team of a million messages opens as fast as one of ten.
 
+The rows are a window of at most `max_rows` of the team's messages: a list view lays out every
+row it holds whenever rows come or go, so a window keeps that work the same at the 100,000th
+message as at the first. Reading back in time, rows leave at the bottom (their positions are
+kept, ints only, in `newer`); scrolling down again brings them back page by page. A search
+result far back opens a window around it.
+
 Qt's views call `fetchMore` by themselves whenever the *last* row is visible, which in a
 newest-at-the-bottom timeline is always; so the model only offers older rows while the view says
 the reader is at the top (`set_older_wanted`).
@@ -49,6 +55,7 @@ from wardlink.ui.view_queries import TimelinePage
 Index = QModelIndex | QPersistentModelIndex
 
 PAGE_SIZE: Final = 100
+MAX_ROWS: Final = 600
 
 
 class TimelineModel(QAbstractListModel):
@@ -57,6 +64,7 @@ class TimelineModel(QAbstractListModel):
     Signals:
     - team_loaded(str): the newest page of the team arrived (the view shows the newest row).
     - older_loaded(int): this many older rows were inserted at the top.
+    - newer_loaded(int): this many rows came back at the bottom of a window scrolled back.
     - refreshed(): the rows were brought up to date after a change.
     - heights_changed(): cached messages changed in ways that can change their size.
     - message_located(int): the row of a message `jump_to` was asked for.
@@ -65,6 +73,7 @@ class TimelineModel(QAbstractListModel):
 
     team_loaded = Signal(str)
     older_loaded = Signal(int)
+    newer_loaded = Signal(int)
     refreshed = Signal()
     heights_changed = Signal()
     message_located = Signal(int)
@@ -77,6 +86,7 @@ class TimelineModel(QAbstractListModel):
         me: str,
         clock: Clock = SYSTEM_CLOCK,
         page_size: int = PAGE_SIZE,
+        max_rows: int = MAX_ROWS,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -84,6 +94,9 @@ class TimelineModel(QAbstractListModel):
         self._me = me
         self._clock = clock
         self._page_size = page_size
+        self._max_rows = max(max_rows, 2 * page_size)
+        self._newer: list[int] = []  # positions newer than the window, oldest first
+        self._loading_newer = False
         self._team: str | None = None
         self._generation = 0
         self._positions: list[int] = []
@@ -116,8 +129,15 @@ class TimelineModel(QAbstractListModel):
         return self._has_older
 
     @property
+    def has_newer(self) -> bool:
+        """The window does not reach the team's newest message (the reader scrolled back)."""
+        return bool(self._newer)
+
+    @property
     def loading(self) -> bool:
-        return self._loading_older or self._refreshing or bool(self._requested)
+        return (
+            self._loading_older or self._loading_newer or self._refreshing or bool(self._requested)
+        )
 
     @property
     def undelivered_urgent(self) -> int:
@@ -168,6 +188,7 @@ class TimelineModel(QAbstractListModel):
         self._requested.clear()
         self._wanted.clear()
         self._has_older = self._loading_older = self._older_wanted = False
+        self._newer, self._loading_newer = [], False
         self._refreshing = self._refresh_again = False
         self._pending_jump = None
         self.endResetModel()
@@ -206,6 +227,8 @@ class TimelineModel(QAbstractListModel):
         lowest = self._positions[0] if self._positions else None
         if self._pending_jump is not None and lowest is not None:
             lowest = min(lowest, self._pending_jump)
+        # A window scrolled back stays where it is; what is newer waits in `_newer`.
+        highest = self._positions[-1] if self._newer and self._positions else None
         self._refreshing = True
         generation = self._generation
         self._bridge.run(
@@ -214,17 +237,84 @@ class TimelineModel(QAbstractListModel):
             lowest,
             self._page_size,
             self._pending_jump,
+            highest,
             on_done=lambda page: self._refreshed(generation, page),
         )
 
     def jump_to(self, position: int) -> None:
-        """Load down to `position` if needed; `message_located` gives its row."""
+        """Show `position`: `message_located` gives its row. Just above the window the rows
+        are loaded down to it; further away a window opens around it."""
         row = self._row_of.get(position)
         if row is not None:
             self.message_located.emit(row)
             return
-        self._pending_jump = position
-        self.refresh()
+        oldest = self._positions[0] if self._positions else None
+        near = (
+            oldest is not None
+            and not self._newer
+            and (position > oldest or oldest - position <= self._page_size)
+            and len(self._positions) + self._page_size <= self._max_rows
+        )
+        if near:
+            self._pending_jump = position
+            self.refresh()
+        else:
+            self._open_around(position)
+
+    def _open_around(self, position: int) -> None:
+        if self._team is None:
+            return
+        self._generation += 1
+        generation = self._generation
+        self._requested.clear()
+        self._wanted.clear()
+        self._loading_older = self._loading_newer = False
+        self._refresh_again = False
+        self._pending_jump = None
+        self._refreshing = True
+        self._bridge.run(
+            view_queries.page_around,
+            self._team,
+            position,
+            2 * self._page_size,
+            on_done=lambda page: self._around(generation, position, page),
+        )
+
+    def _around(self, generation: int, position: int, page: TimelinePage) -> None:
+        if generation != self._generation:
+            return
+        self._refreshing = False
+        self.beginResetModel()
+        self._set_positions(page.positions)
+        self._cache = dict(page.messages)
+        self._stale.clear()
+        self._has_older = page.has_older
+        self._newer = list(page.newer)
+        self.endResetModel()
+        self._update_undelivered()
+        row = self._row_of.get(position)
+        if row is not None:
+            self.message_located.emit(row)
+
+    def show_newest(self) -> bool:
+        """Bring the window back to the newest messages; False if it is there already."""
+        if not self._newer or self._team is None:
+            return False
+        self.open_team(self._team)
+        return True
+
+    def fetch_newer(self) -> None:
+        """The reader reached the bottom of a window scrolled back: the next page comes."""
+        if not self._newer or self._loading_newer or self._refreshing or self._team is None:
+            return
+        chunk = self._newer[: self._page_size]
+        self._loading_newer = True
+        generation = self._generation
+        self._bridge.run(
+            message_ops.messages_at,
+            chunk,
+            on_done=lambda found: self._newer_arrived(generation, chunk, found),
+        )
 
     # -- Qt's lazy-loading protocol ------------------------------------------------------------
 
@@ -328,7 +418,55 @@ class TimelineModel(QAbstractListModel):
             # The row that was at the top may now continue the day or run above it.
             first = self.index(len(older), 0)
             self.dataChanged.emit(first, first)
+            self._trim(bottom=True)
         self.older_loaded.emit(len(older))
+
+    def _newer_arrived(self, generation: int, chunk: list[int], found: dict[int, Message]) -> None:
+        if generation != self._generation:
+            return
+        self._loading_newer = False
+        if self._newer[: len(chunk)] != chunk:
+            return  # the window changed meanwhile
+        del self._newer[: len(chunk)]
+        rows = [pos for pos in chunk if pos in found]  # a retracted one is simply gone
+        if rows:
+            end = len(self._positions)
+            self.beginInsertRows(QModelIndex(), end, end + len(rows) - 1)
+            self._set_positions(self._positions + rows)
+            self._cache.update({pos: found[pos] for pos in rows})
+            self.endInsertRows()
+            self._trim(bottom=False)
+        self.newer_loaded.emit(len(rows))
+        if not self._newer:
+            self.refresh()  # at the newest again: whatever arrived meanwhile comes in
+
+    def _trim(self, *, bottom: bool) -> None:
+        """Keep the window at `max_rows`: drop rows at the bottom (kept as positions in
+        `_newer`) or at the top (older ones load again on demand)."""
+        extra = len(self._positions) - self._max_rows
+        if extra <= 0:
+            return
+        if bottom:
+            first, last = len(self._positions) - extra, len(self._positions) - 1
+            dropped = self._positions[first:]
+            kept = self._positions[:first]
+        else:
+            first, last = 0, extra - 1
+            dropped = self._positions[:extra]
+            kept = self._positions[extra:]
+        self.beginRemoveRows(QModelIndex(), first, last)
+        self._set_positions(kept)
+        for pos in dropped:
+            self._cache.pop(pos, None)
+            self._stale.discard(pos)
+        if bottom:
+            self._newer[:0] = dropped
+        else:
+            self._has_older = True
+        self.endRemoveRows()
+        if not bottom and self._positions:
+            top = self.index(0, 0)
+            self.dataChanged.emit(top, top)  # the new top row: its day and author show now
 
     def _refreshed(self, generation: int, page: TimelinePage) -> None:
         if generation != self._generation:

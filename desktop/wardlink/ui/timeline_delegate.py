@@ -7,6 +7,7 @@ with an URGENT label and, for others' urgent ones, an Acknowledge button.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
@@ -36,12 +37,13 @@ from wardlink.ui.timeline_rows import (
     GroupStartRole,
     MessageRole,
     OwnRole,
+    PositionRole,
 )
 
 Index = QModelIndex | QPersistentModelIndex
 
 PLACEHOLDER_LINES: Final = 2.6  # rows not fetched yet: about one short message high
-SIZE_CACHE_LIMIT: Final = 50_000
+SIZE_CACHE_LIMIT: Final = 5_000  # a few windows' worth of rows (see TimelineModel)
 
 
 class BubbleDelegate(QStyledItemDelegate):
@@ -57,6 +59,19 @@ class BubbleDelegate(QStyledItemDelegate):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._sizes: dict[tuple[object, ...], RowGeometry] = {}
+        # Row heights by position, with the width they were measured at: the list view asks
+        # for every row's size whenever rows come or go, so the answer must be a lookup. The
+        # view says which rows changed or left.
+        self._heights: dict[int, tuple[int, int]] = {}
+
+    def forget(self, positions: Iterable[int]) -> None:
+        """Measure these rows again (their message, day line or author line changed), or
+        forget them (they left the timeline's window)."""
+        for pos in positions:
+            self._heights.pop(pos, None)
+
+    def forget_all(self) -> None:
+        self._heights.clear()
 
     # -- measuring -----------------------------------------------------------------------------
 
@@ -82,11 +97,19 @@ class BubbleDelegate(QStyledItemDelegate):
         return found
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        content = self._content(index, CachedMessageRole)
         width = _row_width(option)
+        pos = index.data(PositionRole)
+        known = self._heights.get(pos)
+        if known is not None and known[0] == width:
+            return QSize(width, known[1])
+        content = self._content(index, CachedMessageRole)
         if content is None:
             return QSize(width, round(option.fontMetrics.height() * PLACEHOLDER_LINES))
-        return QSize(width, self.geometry(content, width, Fonts.from_font(option.font)).height)
+        height = self.geometry(content, width, Fonts.from_font(option.font)).height
+        if len(self._heights) > SIZE_CACHE_LIMIT:
+            self._heights.clear()
+        self._heights[pos] = (width, height)
+        return QSize(width, height)
 
     # -- painting ------------------------------------------------------------------------------
 

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QContextMenuEvent, QFocusEvent, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -69,6 +78,7 @@ class TimelineView(QListView):
         self.verticalScrollBar().setSingleStep(max(8, self.fontMetrics().height()))
 
         self._anchor: _Anchor | None = None
+        self._restoring = False
         self._relayout_timer = QTimer(self)
         self._relayout_timer.setSingleShot(True)
         self._relayout_timer.setInterval(0)
@@ -79,8 +89,10 @@ class TimelineView(QListView):
         model.heights_changed.connect(self._relayout_timer.start)
         model.message_located.connect(self._show_row)
         model.rowsAboutToBeInserted.connect(self._capture_anchor)
+        model.rowsRemoved.connect(self._restore_anchor)
         model.modelAboutToBeReset.connect(self._capture_anchor)
         model.modelReset.connect(self._after_reset)
+        model.dataChanged.connect(self._rows_changed)
 
     @property
     def delegate(self) -> BubbleDelegate:
@@ -97,7 +109,7 @@ class TimelineView(QListView):
             self.currentIndex().data(CachedMessageRole) if self.currentIndex().isValid() else None
         )
         current_id = current.id if isinstance(current, Message) else None
-        if self.is_at_bottom():
+        if self.is_at_bottom() and not self._model.has_newer:
             return _Anchor(at_bottom=True, current_id=current_id)
         top = self.indexAt(QPoint(self.viewport().width() // 2, 0))
         if not top.isValid():
@@ -119,6 +131,17 @@ class TimelineView(QListView):
         anchor, self._anchor = self._anchor, None
         if anchor is None:
             return
+        # While the rows are laid out again the scroll bar passes through values (clamped to
+        # a new maximum) the reader never chose: they must not ask for more rows.
+        self._restoring = True
+        self._model.set_older_wanted(False)
+        try:
+            self._put_back(anchor)
+        finally:
+            self._restoring = False
+        self._update_older_wanted()
+
+    def _put_back(self, anchor: _Anchor) -> None:
         self.doItemsLayout()
         if anchor.current_id is not None and not self.currentIndex().isValid():
             row = self._model.row_of_message(anchor.current_id)
@@ -138,7 +161,6 @@ class TimelineView(QListView):
                 rect = self.visualRect(self._model.index(row, 0))
                 bar = self.verticalScrollBar()
                 bar.setValue(bar.value() + rect.top() - anchor.offset)
-        self._update_older_wanted()
 
     def rowsInserted(
         self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int
@@ -146,8 +168,29 @@ class TimelineView(QListView):
         super().rowsInserted(parent, start, end)
         self._restore_anchor()
 
+    def rowsAboutToBeRemoved(
+        self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int
+    ) -> None:
+        self._capture_anchor()  # before the list lets go of the rows' geometry
+        self._delegate.forget(
+            self._model.position_at(row)
+            for row in range(start, end + 1)
+            if 0 <= row < self._model.rowCount()
+        )
+        super().rowsAboutToBeRemoved(parent, start, end)
+
     def _after_reset(self) -> None:
+        self._delegate.forget_all()
         self._restore_anchor()
+
+    def _rows_changed(self, first: QModelIndex, last: QModelIndex, *_roles: object) -> None:
+        """Rows whose message (or day, or author line) changed are measured again."""
+        model = self._model
+        self._delegate.forget(
+            model.position_at(row)
+            for row in range(first.row(), last.row() + 1)
+            if 0 <= row < model.rowCount()
+        )
 
     def _relayout(self) -> None:
         self._capture_anchor()
@@ -170,6 +213,8 @@ class TimelineView(QListView):
         self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def scroll_to_newest(self) -> None:
+        if self._model.show_newest():
+            return  # the newest page loads, and `team_loaded` scrolls to it
         rows = self._model.rowCount()
         if rows:
             self.selectionModel().setCurrentIndex(
@@ -181,14 +226,23 @@ class TimelineView(QListView):
 
     def verticalScrollbarValueChanged(self, value: int) -> None:
         # Before Qt's own handler, which fetches more whenever the bar is at its maximum.
-        self._update_older_wanted()
+        if not self._restoring:
+            self._update_older_wanted()
         super().verticalScrollbarValueChanged(value)
 
     def _update_older_wanted(self) -> None:
-        at_top = self.verticalScrollBar().value() <= self.viewport().height() // 2
+        bar, margin = self.verticalScrollBar(), self.viewport().height() // 2
+        at_top = bar.value() <= margin
         self._model.set_older_wanted(at_top)
         if at_top and self._model.canFetchMore(QModelIndex()):
             self._model.fetchMore(QModelIndex())
+        if self._model.has_newer and bar.value() >= bar.maximum() - margin:
+            self._model.fetch_newer()  # a window scrolled back: the next page down comes
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._delegate.forget_all()  # every row's height depends on the font
+        super().changeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         at_bottom = self.is_at_bottom()

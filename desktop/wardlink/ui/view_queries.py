@@ -21,11 +21,14 @@ POSITIONS_STEP: Final = 1000
 
 @dataclass(frozen=True, slots=True)
 class TimelinePage:
-    """Positions oldest first, the messages fetched with them, and whether older ones exist."""
+    """Positions oldest first, the messages fetched with them, and whether older (and newer)
+    ones exist beyond them."""
 
     positions: list[int]
     messages: dict[int, Message]
     has_older: bool
+    has_newer: bool = False
+    newer: list[int] = field(default_factory=list)  # known positions newer than these
 
 
 def _newest_first(store: Store, team_id: str, before: int | None, limit: int) -> list[int]:
@@ -40,10 +43,32 @@ def older_page(store: Store, team_id: str, before: int | None, limit: int) -> Ti
     return TimelinePage(positions, message_ops.messages_at(store, positions), has_older)
 
 
-def positions_from(store: Store, team_id: str, lowest: int) -> tuple[list[int], bool]:
-    """Every position >= `lowest`, oldest first, and whether older ones exist (ints only)."""
+def page_around(store: Store, team_id: str, position: int, limit: int) -> TimelinePage:
+    """A window of about `limit` positions around `position` (a search result far back), the
+    messages of its middle, and every position newer than the window (ints only: the timeline
+    moves its window forward through them as the reader scrolls down)."""
+    half = max(1, limit // 2)
+    older = _newest_first(store, team_id, position + 1, half + 1)  # the position itself too
+    after, _ = positions_from(store, team_id, position + 1)
+    window = sorted(older[:half]) + after[:half]
+    at = len(older[:half]) - 1
+    wanted = window[max(0, at - half // 2) : at + half // 2 + 1]
+    return TimelinePage(
+        window,
+        message_ops.messages_at(store, wanted),
+        has_older=len(older) > half,
+        has_newer=len(after) > half,
+        newer=after[half:],
+    )
+
+
+def positions_from(
+    store: Store, team_id: str, lowest: int, highest: int | None = None
+) -> tuple[list[int], bool]:
+    """Every position >= `lowest` (and <= `highest`), oldest first, and whether older ones
+    exist (ints only)."""
     collected: list[int] = []
-    before: int | None = None
+    before: int | None = None if highest is None else highest + 1
     while True:
         step = _newest_first(store, team_id, before, POSITIONS_STEP)
         kept = [p for p in step if p >= lowest]
@@ -56,16 +81,22 @@ def positions_from(store: Store, team_id: str, lowest: int) -> tuple[list[int], 
 
 
 def refreshed_page(
-    store: Store, team_id: str, lowest: int | None, fresh: int, around: int | None = None
+    store: Store,
+    team_id: str,
+    lowest: int | None,
+    fresh: int,
+    around: int | None = None,
+    highest: int | None = None,
 ) -> TimelinePage:
-    """The positions a timeline already shows (>= `lowest`) as they are now, plus any newer.
+    """The positions a timeline already shows (>= `lowest`) as they are now, plus any newer
+    (none past `highest`, for a window that does not reach the newest: it stays put).
 
     The newest `fresh` messages come with them (where changes land: new messages, sends,
     holds), and those around position `around` (a search result being jumped to).
     """
     if lowest is None:
         return older_page(store, team_id, None, fresh)
-    positions, has_older = positions_from(store, team_id, lowest)
+    positions, has_older = positions_from(store, team_id, lowest, highest)
     wanted = positions[-fresh:]
     if around is not None and around in positions:
         at = positions.index(around)

@@ -33,6 +33,7 @@ class WindowActions:
     switch_user: QAction
     sign_out: QAction
     quit: QAction
+    settings: QAction
     next_team: QAction
     previous_team: QAction
     go_to_team: list[QAction]
@@ -79,6 +80,7 @@ def build_actions(window: QMainWindow) -> WindowActions:
         switch_user=_action(window, "S&witch user…"),
         sign_out=_action(window, "Sign &out"),
         quit=_action(window, "&Quit", ["Ctrl+Q"]),
+        settings=_action(window, "S&ettings…", ["Ctrl+,"]),
         next_team=_action(window, "&Next team", ["Ctrl+PgDown"]),
         previous_team=_action(window, "&Previous team", ["Ctrl+PgUp"]),
         go_to_team=[_action(window, f"Team {n}", [f"Ctrl+{n}"]) for n in range(1, 10)],
@@ -103,6 +105,8 @@ def build_actions(window: QMainWindow) -> WindowActions:
     app_menu.addActions([a.search])
     app_menu.addSeparator()
     app_menu.addActions([a.lock, a.switch_user, a.sign_out])
+    app_menu.addSeparator()
+    app_menu.addAction(a.settings)
     app_menu.addSeparator()
     app_menu.addAction(a.quit)
     team_menu = bar.addMenu("&Team")
