@@ -9,7 +9,9 @@ from wardlink import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wardlink", description="Wardlink desktop app")
+    parser = argparse.ArgumentParser(
+        prog="wardlink", description="Wardlink desktop app: with no command, it starts the app."
+    )
     parser.add_argument("--version", action="version", version=f"wardlink {__version__}")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("demo", help="walk through the encrypted local store (no window, no server)")
