@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wardlink.core.protocol import ProtocolError
 from wardlink_server import __version__
@@ -90,6 +91,61 @@ def parse(parser: Callable[[object], Any], value: object) -> Any:
         raise ApiError("invalid", f"The request is not valid: {exc}.", field=exc.path) from None
 
 
+class AccessLog:
+    """One access-log line per request: method, route, status and duration.
+
+    The route is its template (`/api/v1/teams/{team_id}/history`), or the path when no route
+    matched; never the query string: paths and queries may carry identifiers. The line goes
+    through the log's redaction like any other (`logs`). A plain ASGI middleware: Starlette's
+    `BaseHTTPMiddleware` costs a task group and a response stream per request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500  # unless the app starts a response
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        except Exception:
+            _log_request(scope, status, start)
+            raise
+        _log_request(scope, status, start)
+
+
+def _log_request(scope: Scope, status: int, start: float) -> None:
+    log.info(
+        "%s %s %d %.1fms",
+        scope["method"],
+        _route_of(scope),
+        status,
+        (time.perf_counter() - start) * 1000,
+    )
+
+
+def _route_of(scope: Scope) -> str:
+    """The matched route's template, with a FHIR resource type filled in (a type name is a word,
+    never an identifier: `/fhir/Patient/{resource_id}`); the path when no route matched."""
+    template = getattr(scope.get("route"), "path", None)
+    if not isinstance(template, str):
+        return str(scope["path"])
+    kind = scope.get("path_params", {}).get("resource_type")
+    if isinstance(kind, str) and kind.isascii() and kind.isalpha() and len(kind) <= 64:
+        return template.replace("{resource_type}", kind)
+    return template
+
+
 def create_app(services: Services) -> FastAPI:
     docs = services.config.docs_enabled
     app = FastAPI(
@@ -126,21 +182,7 @@ def create_app(services: Services) -> FastAPI:
         log.error("unexpected %s while handling a request", type(exc).__name__)
         return _error(500, "internal", "Something went wrong on the record server.")
 
-    @app.middleware("http")
-    async def access_log(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # The path only: query strings may carry identifiers and never reach the logs.
-        start = time.perf_counter()
-        response = await call_next(request)
-        log.info(
-            "%s %s %d %.1fms",
-            request.method,
-            request.url.path,
-            response.status_code,
-            (time.perf_counter() - start) * 1000,
-        )
-        return response
+    app.add_middleware(AccessLog)
 
     @app.get("/healthz", tags=["public"])
     async def healthz() -> dict[str, str]:

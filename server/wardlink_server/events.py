@@ -17,14 +17,33 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Final
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select
 
 from wardlink_server import schema
 from wardlink_server.database import serialise_writes
 
 CHANNEL: Final = "wardlink_events"
+# A connection with this execution option appends without a NOTIFY each: its owner calls
+# `wake_on_commit` once, outside any savepoint (a NOTIFY in a rolled-back savepoint is dropped).
+WAKE_AT_COMMIT: Final = {"wardlink_wake_at_commit": True}
 
 log = logging.getLogger(__name__)
+
+_e = schema.events
+# Built once (a push of 500 messages appends 500 events): see `pull._PULL`.
+_APPEND: Final = (
+    insert(_e)
+    .values(
+        type=bindparam("type"),
+        team_id=bindparam("team_id"),
+        staff_id=bindparam("staff_id"),
+        at=bindparam("at"),
+        data=bindparam("data"),
+    )
+    .returning(_e.c.seq)
+)
+_NOTIFY: Final = select(func.pg_notify(CHANNEL, ""))
+_HEAD: Final = select(func.coalesce(func.max(_e.c.seq), 0))
 
 
 def append(
@@ -39,25 +58,30 @@ def append(
     """Add an event in the caller's transaction; returns its seq."""
     serialise_writes(conn)
     seq = conn.execute(
-        insert(schema.events)
-        .values(
-            type=event_type,
-            team_id=team_id,
-            staff_id=staff_id,
-            at=at,
-            data=json.dumps(data, separators=(",", ":")),
-        )
-        .returning(schema.events.c.seq)
+        _APPEND,
+        {
+            "type": event_type,
+            "team_id": team_id,
+            "staff_id": staff_id,
+            "at": at,
+            "data": json.dumps(data, separators=(",", ":")),
+        },
     ).scalar_one()
-    if conn.dialect.name == "postgresql":
-        # Within one transaction, equal notifications fold into one.
-        conn.execute(select(func.pg_notify(CHANNEL, "")))
+    if not conn.get_execution_options().get("wardlink_wake_at_commit", False):
+        wake_on_commit(conn)
     return int(seq)
+
+
+def wake_on_commit(conn: Connection) -> None:
+    """On PostgreSQL, queue the notification that wakes long-polls in every server process
+    once this transaction commits (equal notifications in one transaction fold into one)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_NOTIFY)
 
 
 def head(conn: Connection) -> int:
     """The highest seq so far (0 when there are no events)."""
-    return int(conn.execute(select(func.coalesce(func.max(schema.events.c.seq), 0))).scalar_one())
+    return int(conn.execute(_HEAD).scalar_one())
 
 
 Scan = Callable[[int | None], tuple[int, frozenset[str] | None]]
@@ -138,6 +162,18 @@ class EventNotifier:
         if waits is not None:
             await waits.idle()
 
+    def scanned_to(self) -> int | None:
+        """The newest seq this loop's dispatcher has scanned (None when unknown).
+
+        Every event after it that a commit has notified so far, or will notify, is still to be
+        scanned on this loop, and its scan wakes the waits registered by then that it concerns.
+        So a wait registered before this is read, for a caller whose cursor is this seq, needs
+        no read before it waits: nothing is there for it that will not wake it. Call it on the
+        loop's thread."""
+        with self._lock:
+            waits = self._loops.get(asyncio.get_running_loop())
+        return None if waits is None else waits.scanned_to
+
     async def wait(self, timeout: float, *, staff_id: str | None = None) -> bool:
         """Wait up to `timeout` seconds for a notification that concerns `staff_id` (any, when
         None); True if one came. The wait is registered before the first await."""
@@ -168,6 +204,10 @@ class _LoopWaits:
         self._last: int | None = None  # the newest seq the last scan saw
         self._dirty = False
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def scanned_to(self) -> int | None:
+        return self._last
 
     def add(self, staff_id: str | None, event: asyncio.Event) -> None:
         if staff_id is None:

@@ -1,16 +1,17 @@
 """What every push op handler shares: its transaction and caller, and how an op is refused.
 
-An op handler runs inside the op's own write transaction. It either returns the seq of the
-event it appended, or raises `Rejected`, which rolls the whole transaction back: nothing of a
-rejected op is stored (DESIGN.md §4, "Push").
+An op handler runs inside the push's write transaction, in the op's own savepoint. It either
+returns the seq of the event it appended, or raises `Rejected`, which rolls the savepoint back:
+nothing of a rejected op is stored (DESIGN.md §4, "Push").
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Final
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from wardlink.core import guard
 from wardlink.core.guard import Finding, Rules
@@ -34,29 +35,43 @@ _KIND_WORDS = {
 }
 
 
+_m, _st = schema.memberships, schema.staff
+_IS_MEMBER: Final = select(_m.c.team_id).where(
+    _m.c.team_id == bindparam("team_id"), _m.c.staff_id == bindparam("staff_id")
+)
+_NAME: Final = select(_st.c.display_name).where(_st.c.id == bindparam("staff_id"))
+
+
 @dataclass(frozen=True)
 class OpContext:
     services: Services
     caller: Caller
     conn: Connection
     now: str
+    # What the ops of this push have read of the directory: no op changes it, and directory
+    # changes wait for the write lock this push holds, so it stays true until the commit.
+    known: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def actor(self) -> Actor:
         return Actor(self.caller.staff_id, self.caller.device_id)
 
     def is_member(self, team_id: str) -> bool:
-        m = schema.memberships
-        found = self.conn.execute(
-            select(m.c.team_id).where(m.c.team_id == team_id, m.c.staff_id == self.caller.staff_id)
-        ).first()
-        return found is not None
+        key = f"member {team_id}"
+        found = self.known.get(key)
+        if found is None:
+            row = self.conn.execute(
+                _IS_MEMBER, {"team_id": team_id, "staff_id": self.caller.staff_id}
+            ).first()
+            found = self.known[key] = row is not None
+        return bool(found)
 
     def caller_name(self) -> str:
-        st = schema.staff
-        name = self.conn.execute(
-            select(st.c.display_name).where(st.c.id == self.caller.staff_id)
-        ).scalar_one()
+        name = self.known.get("name")
+        if name is None:
+            name = self.known["name"] = str(
+                self.conn.execute(_NAME, {"staff_id": self.caller.staff_id}).scalar_one()
+            )
         return str(name)
 
     def scan(self, text: str) -> list[Finding]:

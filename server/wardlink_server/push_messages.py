@@ -1,13 +1,15 @@
 """Push ops on team chat: post, retract, acknowledge, and read receipts.
 
-Each handler runs in its op's write transaction (see `push`), returns the seq of the event it
-appended, and refuses with `Rejected`. A message or team the caller cannot see is refused as
-`not_found` or `forbidden` without saying whether it exists elsewhere.
+Each handler runs in its op's savepoint of the push's write transaction (see `push`), returns
+the seq of the event it appended, and refuses with `Rejected`. A message or team the caller
+cannot see is refused as `not_found` or `forbidden` without saying whether it exists elsewhere.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import RowMapping, delete, insert, select, update
+from typing import Final
+
+from sqlalchemy import RowMapping, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from wardlink.core.protocol import MessageAck, MessageData, MessagePost, MessageRetract, ReceiptRead
@@ -15,6 +17,21 @@ from wardlink_server import audit, events, schema
 from wardlink_server.push_context import OpContext, Rejected, identifiers_found
 
 NOT_A_MEMBER = "You are not a member of that team."
+
+_m = schema.messages
+# Built once (see `pull._PULL`): a push of 500 messages runs it 500 times.
+_INSERT_MESSAGE: Final = insert(_m).values(
+    id=bindparam("v_id"),
+    op_id=bindparam("v_op_id"),
+    team_id=bindparam("v_team_id"),
+    author_id=bindparam("v_author_id"),
+    body=bindparam("v_body"),
+    priority=bindparam("v_priority"),
+    client_ts=bindparam("v_client_ts"),
+    server_ts=bindparam("v_server_ts"),
+    seq=bindparam("v_seq"),
+    note_ref=bindparam("v_note_ref"),
+)
 
 
 def post_message(ctx: OpContext, op: MessagePost) -> int:
@@ -46,18 +63,19 @@ def post_message(ctx: OpContext, op: MessagePost) -> int:
     seq = events.append(ctx.conn, "message", at=ctx.now, data=data.to_json(), team_id=op.team_id)
     try:
         ctx.conn.execute(
-            insert(schema.messages).values(
-                id=op.message_id,
-                op_id=op.op_id,
-                team_id=op.team_id,
-                author_id=ctx.caller.staff_id,
-                body=op.body,
-                priority=op.priority,
-                client_ts=op.client_ts,
-                server_ts=ctx.now,
-                seq=seq,
-                note_ref=op.note_ref,
-            )
+            _INSERT_MESSAGE,
+            {
+                "v_id": op.message_id,
+                "v_op_id": op.op_id,
+                "v_team_id": op.team_id,
+                "v_author_id": ctx.caller.staff_id,
+                "v_body": op.body,
+                "v_priority": op.priority,
+                "v_client_ts": op.client_ts,
+                "v_server_ts": ctx.now,
+                "v_seq": seq,
+                "v_note_ref": op.note_ref,
+            },
         )
     except IntegrityError:  # the message id is taken (by another op: this one is new)
         raise Rejected("conflict", "A message with this id exists already.") from None

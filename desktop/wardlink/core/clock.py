@@ -11,10 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from typing import Protocol
+from typing import NoReturn, Protocol
 
-_TIMESTAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z", re.ASCII)
+# The wire form, with each field in its range; only the day of the month (and the year 0, which
+# `datetime` refuses) needs a calendar to check.
+_TIMESTAMP = re.compile(
+    r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+    r"T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z",
+    re.ASCII,
+)
+# The form alone, fields unchecked: what tells a bad shape from a time that does not exist.
+_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z", re.ASCII)
 EXAMPLE_TIMESTAMP = "2026-11-28T09:15:02.123Z"
+_NOT_THE_FORM = f"not an RFC 3339 UTC timestamp with milliseconds (like {EXAMPLE_TIMESTAMP})"
+_NO_SUCH_TIME = "timestamp names a date or time that does not exist"
 
 
 class Clock(Protocol):
@@ -101,13 +111,26 @@ def parse_timestamp(text: str) -> dt.datetime:
     Strict on purpose: client and server both write exactly this form, so any other shape is a
     bug worth hearing about. The message never repeats the text.
     """
-    match = _TIMESTAMP.fullmatch(text)
-    if match is None:
-        raise ValueError(
-            f"not an RFC 3339 UTC timestamp with milliseconds (like {EXAMPLE_TIMESTAMP})"
-        )
-    year, month, day, hour, minute, second, millis = (int(g) for g in match.groups())
+    if _TIMESTAMP.fullmatch(text) is None:
+        _refuse(text)
     try:
-        return dt.datetime(year, month, day, hour, minute, second, millis * 1000, tzinfo=dt.UTC)
+        # The form is checked: what is left is ISO 8601 as `fromisoformat` reads it ("Z": UTC).
+        return dt.datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError("timestamp names a date or time that does not exist") from None
+        raise ValueError(_NO_SUCH_TIME) from None
+
+
+def check_timestamp(text: str) -> None:
+    """Refuse what `parse_timestamp` refuses, with its messages, without making a datetime (for
+    readers that keep the text)."""
+    if _TIMESTAMP.fullmatch(text) is None:
+        _refuse(text)
+    if text[8:10] > "28" or text.startswith("0000"):  # the only ways a matching form can fail
+        try:
+            dt.date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
+        except ValueError:
+            raise ValueError(_NO_SUCH_TIME) from None
+
+
+def _refuse(text: str) -> NoReturn:
+    raise ValueError(_NO_SUCH_TIME if _SHAPE.fullmatch(text) else _NOT_THE_FORM)

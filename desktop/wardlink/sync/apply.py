@@ -34,7 +34,6 @@ from wardlink.core.policy_values import PolicyError
 from wardlink.core.protocol import (
     MAX_PULL_LIMIT,
     Event,
-    MessageData,
     NoteData,
     ProtocolError,
     PullResponse,
@@ -48,6 +47,7 @@ from wardlink.core.protocol.fields import (
     read_timestamp,
     read_uuid,
 )
+from wardlink.core.protocol.pull import read_message
 from wardlink.store import attachments, audit, messages, notes, retention, teams
 from wardlink.store.changes import NOTHING, Changes
 from wardlink.store.database import Store
@@ -306,19 +306,14 @@ class EventApplier:
 
     def _read_message(self, event: Event) -> RemoteMessage:
         team = self._team_of(event)
-        data = MessageData.from_json(event.data)
-        return RemoteMessage(
-            seq=event.seq,
-            id=data.id,
-            team_id=team,
-            author_id=data.author_id,
-            author_name=data.author_name,
-            body=data.body,
-            priority=data.priority,
-            client_ts=data.client_ts,
-            server_ts=data.server_ts,
-            note_ref=data.note_ref,
+        # The fields as MessageData holds them, without making one: this runs for every message.
+        message_id, _op, author_id, author_name, body, priority, client_ts, server_ts, note_ref = (
+            read_message(event.data)
         )
+        return RemoteMessage(
+            event.seq, message_id, team, author_id, author_name, body, priority, client_ts,
+            server_ts, note_ref,
+        )  # fmt: skip
 
     def _read_note(self, event: Event) -> RemoteNote:
         team = self._team_of(event)

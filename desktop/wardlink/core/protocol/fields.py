@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Final, Literal, TypeAlias
 
-from wardlink.core.clock import parse_timestamp
+from wardlink.core.clock import check_timestamp
 
 PROTOCOL_VERSION: Final = 1
 MAX_PUSH_OPS: Final = 500
@@ -71,6 +71,9 @@ class ProtocolError(ValueError):
 
 
 # -- field readers ------------------------------------------------------------------------------
+# Each reader takes the common case (a plain ASCII value, plainly valid) in one test and returns
+# it; anything else goes through every check in turn, which decides and names the field. A client
+# reads each of 100,000 events of an initial sync with these.
 
 
 def as_object(value: Json, path: str) -> Mapping[str, Json]:
@@ -88,6 +91,13 @@ def read_str(
     empty: bool = False,
 ) -> str:
     value = obj.get(key)
+    if (
+        type(value) is str
+        and len(value) <= max_chars
+        and value.isascii()
+        and (empty or (value and not value.isspace()))
+    ):
+        return value
     where = f"{path}.{key}" if path else key
     if not isinstance(value, str):
         raise ProtocolError(where, "must be a string")
@@ -104,6 +114,9 @@ def read_str(
 
 
 def read_uuid(obj: Mapping[str, Json], key: str, path: str) -> str:
+    value = obj.get(key)
+    if type(value) is str and UUID_PATTERN.fullmatch(value):
+        return value
     value = read_str(obj, key, path)
     if not UUID_PATTERN.fullmatch(value):
         raise ProtocolError(f"{path}.{key}" if path else key, "must be a lowercase UUID")
@@ -111,11 +124,18 @@ def read_uuid(obj: Mapping[str, Json], key: str, path: str) -> str:
 
 
 def read_opt_uuid(obj: Mapping[str, Json], key: str, path: str) -> str | None:
-    return None if obj.get(key) is None else read_uuid(obj, key, path)
+    value = obj.get(key)
+    if value is None:
+        return None
+    if type(value) is str and UUID_PATTERN.fullmatch(value):
+        return value
+    return read_uuid(obj, key, path)
 
 
 def read_int(obj: Mapping[str, Json], key: str, path: str, *, minimum: int = 0) -> int:
     value = obj.get(key)
+    if type(value) is int and minimum <= value <= 2**62:
+        return value
     where = f"{path}.{key}" if path else key
     if isinstance(value, bool) or not isinstance(value, int):
         raise ProtocolError(where, "must be a whole number")
@@ -129,7 +149,7 @@ def read_int(obj: Mapping[str, Json], key: str, path: str, *, minimum: int = 0) 
 def read_timestamp(obj: Mapping[str, Json], key: str, path: str) -> str:
     value = read_str(obj, key, path)
     try:
-        parse_timestamp(value)
+        check_timestamp(value)
     except ValueError as exc:
         raise ProtocolError(f"{path}.{key}" if path else key, str(exc)) from None
     return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from wardlink.core.protocol.fields import (
     EVENT_TYPES,
@@ -24,6 +25,8 @@ from wardlink.core.protocol.fields import (
     read_uuid,
 )
 
+_EVENT_TYPES = frozenset(EVENT_TYPES)
+
 # -- pull ---------------------------------------------------------------------------------------
 
 
@@ -41,16 +44,17 @@ class Event:
     @classmethod
     def from_json(cls, value: Json, path: str) -> Event:
         obj = as_object(value, path)
-        kind = read_str(obj, "type", path)
-        if kind not in EVENT_TYPES:
+        kind = obj.get("type")
+        if type(kind) is not str or kind not in _EVENT_TYPES:
+            read_str(obj, "type", path)  # says what is wrong, if it is not a plain string
             raise ProtocolError(f"{path}.type", "is not a known event type")
-        return cls(
-            read_int(obj, "seq", path, minimum=1),
-            kind,
-            read_opt_uuid(obj, "team_id", path),
-            read_timestamp(obj, "at", path),
-            as_object(obj.get("data"), f"{path}.data"),
-        )
+        seq = read_int(obj, "seq", path, minimum=1)
+        team_id = read_opt_uuid(obj, "team_id", path)
+        at = read_timestamp(obj, "at", path)
+        data = obj.get("data")
+        if not isinstance(data, dict):
+            raise ProtocolError(f"{path}.data", "must be an object")
+        return cls(seq, kind, team_id, at, data)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -124,19 +128,7 @@ class MessageData:
 
     @classmethod
     def from_json(cls, value: Json, path: str = "data") -> MessageData:
-        obj = as_object(value, path)
-        author = as_object(obj.get("author"), f"{path}.author")
-        return cls(
-            read_uuid(obj, "id", path),
-            read_uuid(obj, "op_id", path),
-            read_uuid(author, "id", f"{path}.author"),
-            read_str(author, "display_name", f"{path}.author"),
-            read_str(obj, "body", path, max_chars=MAX_BODY_CHARS),
-            read_priority(obj, "priority", path),
-            read_timestamp(obj, "client_ts", path),
-            read_timestamp(obj, "server_ts", path),
-            read_opt_uuid(obj, "note_ref", path),
-        )
+        return cls(*read_message(value, path))
 
     def to_json(self) -> dict[str, object]:
         return drop_none(
@@ -151,6 +143,28 @@ class MessageData:
                 "note_ref": self.note_ref,
             }
         )
+
+
+MessageFields: TypeAlias = tuple[str, str, str, str, str, Priority, str, str, str | None]
+
+
+def read_message(value: Json, path: str = "data") -> MessageFields:
+    """The `message` event's data, checked as `MessageData.from_json` checks it, as the fields
+    of a `MessageData` in order (for a reader that builds rows of its own from many)."""
+    obj = as_object(value, path)
+    at_author = "data.author" if path == "data" else f"{path}.author"
+    author = as_object(obj.get("author"), at_author)
+    return (
+        read_uuid(obj, "id", path),
+        read_uuid(obj, "op_id", path),
+        read_uuid(author, "id", at_author),
+        read_str(author, "display_name", at_author),
+        read_str(obj, "body", path, max_chars=MAX_BODY_CHARS),
+        read_priority(obj, "priority", path),
+        read_timestamp(obj, "client_ts", path),
+        read_timestamp(obj, "server_ts", path),
+        read_opt_uuid(obj, "note_ref", path),
+    )
 
 
 @dataclass(frozen=True, slots=True)
