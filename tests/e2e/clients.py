@@ -6,20 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import threading
-import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
 
+from tests.sync.engine_watch import Watcher
 from tests.sync.live_server import LiveServer, StaffAccount
 from wardlink.core.clock import ManualClock
 from wardlink.core.model import Message
 from wardlink.core.policy import Policy, merge
 from wardlink.store import messages, outbox
-from wardlink.store.changes import Changes
 from wardlink.store.device_secrets import FileDeviceSecrets
 from wardlink.store.keyslots import MINIMAL_KDF
 from wardlink.store.profiles import Profiles
@@ -27,7 +24,6 @@ from wardlink.sync.account import sign_in_online
 from wardlink.sync.account_state import SignInResult
 from wardlink.sync.client import RecordClient
 from wardlink.sync.engine import EngineTimings, SyncEngine
-from wardlink.sync.status import SyncPhase, SyncStatus
 from wardlink.sync.transport import Timeouts, Transport
 from wardlink_server import schema
 
@@ -36,42 +32,6 @@ FAST = EngineTimings(
     long_poll_wait=5.0, backoff_base=0.01, backoff_cap=0.05, housekeeping_every=3600.0
 )
 TIMEOUTS = Timeouts(connect=2.0, read=5.0)
-WAIT = 20.0  # the most any condition may take; events end the waits much sooner
-
-
-class Watcher:
-    """Collects statuses and changes from the engine's threads; waits for a condition."""
-
-    def __init__(self) -> None:
-        self.statuses: list[SyncStatus] = []
-        self.changes: list[Changes] = []
-        self._event = threading.Condition()
-
-    def status(self, status: SyncStatus) -> None:
-        with self._event:
-            self.statuses.append(status)
-            self._event.notify_all()
-
-    def changed(self, changes: Changes) -> None:
-        with self._event:
-            self.changes.append(changes)
-            self._event.notify_all()
-
-    def wait_for(self, predicate: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-        """Wait until `predicate` holds, re-checking at each status or change and at least
-        every 50 ms (for conditions on the store, which the engine changes between reports)."""
-        deadline = time.monotonic() + timeout
-        with self._event:
-            while not predicate():
-                assert time.monotonic() < deadline, f"timed out waiting for {what}"
-                self._event.wait(0.05)
-
-    def last(self) -> SyncStatus:
-        with self._event:
-            return self.statuses[-1]
-
-    def reached(self, phase: SyncPhase) -> Callable[[], bool]:
-        return lambda: bool(self.statuses) and self.statuses[-1].phase is phase
 
 
 class Device:

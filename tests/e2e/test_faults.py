@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from tests.sync.engine_watch import WAIT
 from tests.sync.live_server import LiveServer
 from wardlink.core.model import MessageState
 from wardlink.store import messages, teams
@@ -18,7 +19,7 @@ from wardlink.sync.apply import read_cursor
 from wardlink.sync.status import SyncPhase
 from wardlink.sync.transport import Timeouts
 
-from .clients import FAST, WAIT, Device, assert_exactly_once
+from .clients import FAST, Device, assert_exactly_once
 from .fault_proxy import Fault, FaultProxy
 
 PUSH = "/api/v1/sync/push"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +14,6 @@ from wardlink.core.clock import ManualClock
 from wardlink.core.model import MessageState
 from wardlink.core.policy import merge
 from wardlink.store import messages, outbox
-from wardlink.store.changes import Changes
 from wardlink.store.device_secrets import FileDeviceSecrets
 from wardlink.store.keyslots import MINIMAL_KDF
 from wardlink.store.profiles import Profiles
@@ -23,41 +21,16 @@ from wardlink.sync.account import sign_in_online
 from wardlink.sync.account_state import SignInResult
 from wardlink.sync.client import RecordClient
 from wardlink.sync.engine import EngineTimings, SyncEngine, run_once
-from wardlink.sync.status import SyncPhase, SyncStatus
+from wardlink.sync.status import SyncPhase
 from wardlink.sync.transport import Timeouts, Transport
 
+from .engine_watch import Watcher
 from .live_server import LiveServer, StaffAccount
 
 FAST = EngineTimings(
     long_poll_wait=5.0, backoff_base=0.01, backoff_cap=0.05, housekeeping_every=3600.0
 )
 WAIT = 15.0  # the most any condition below may take; events end the waits much sooner
-
-
-class Watcher:
-    """Collects statuses and changes from the engine's threads; waits for a condition."""
-
-    def __init__(self) -> None:
-        self.statuses: list[SyncStatus] = []
-        self.changes: list[Changes] = []
-        self._event = threading.Condition()
-
-    def status(self, status: SyncStatus) -> None:
-        with self._event:
-            self.statuses.append(status)
-            self._event.notify_all()
-
-    def changed(self, changes: Changes) -> None:
-        with self._event:
-            self.changes.append(changes)
-            self._event.notify_all()
-
-    def wait_for(self, predicate: Callable[[], bool], what: str) -> None:
-        with self._event:
-            assert self._event.wait_for(predicate, timeout=WAIT), f"timed out waiting for {what}"
-
-    def reached(self, phase: SyncPhase) -> Callable[[], bool]:
-        return lambda: bool(self.statuses) and self.statuses[-1].phase is phase
 
 
 class Device:
@@ -81,7 +54,7 @@ class Device:
         )
         client.close()
         self.lane = self.result.lane
-        self.watch = Watcher()
+        self.watch = Watcher(timeout=WAIT)
         self.engine = self.make_engine()
 
     def make_engine(self, timings: EngineTimings = FAST) -> SyncEngine:
