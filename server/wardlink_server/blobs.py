@@ -21,6 +21,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from wardlink.core.photo_formats import PhotoFormat, photo_format, png_chunks_intact
+from wardlink.core.photo_metadata import metadata_blocks
 from wardlink.core.photos import JPEG_CONTENT_TYPE, MAX_PIXELS, PNG_CONTENT_TYPE
 from wardlink_server import audit, directory, schema
 from wardlink_server.audit import Actor
@@ -170,6 +171,15 @@ def _check_content(data: bytes, declared: PhotoFormat) -> None:
                 image.load()
         except _DECODE_ERRORS:
             raise _not_a_photo() from None
+    found = metadata_blocks(data, declared)
+    if found:
+        raise ApiError(
+            "invalid",
+            "The photo still carries metadata (such as location, camera or time details): "
+            "add it through Wardlink, which removes them before upload.",
+            status=422,
+            blocks=found,
+        )
 
 
 def _not_a_photo() -> ApiError:

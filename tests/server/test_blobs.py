@@ -20,6 +20,7 @@ from starlette.requests import Request
 
 from tests.server.conftest import Directory, auth
 from tests.server.direct_sign_in import token_for
+from wardlink.core.photos import process_photo
 from wardlink.core.policy import merge
 from wardlink_server import events, schema
 from wardlink_server.api.blobs import _read_capped
@@ -148,6 +149,60 @@ def test_a_file_that_only_claims_to_be_a_photo_is_refused(
     assert response.status_code == 422, name
     assert response.json()["error"]["code"] == "invalid"
     assert blob_count(services) == 0
+
+
+def _jpeg_with(marker: int, payload: bytes) -> bytes:
+    """A plain JPEG with one more segment straight after its start marker."""
+    jpeg = image_bytes("JPEG")
+    segment = bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+    return jpeg[:2] + segment + jpeg[2:]
+
+
+def _png_with(kind: bytes, body: bytes) -> bytes:
+    png = image_bytes("PNG")
+    chunk = len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+    iend = png.index(b"IEND") - 4
+    return png[:iend] + chunk + png[iend:]
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "block"),
+    [
+        (_jpeg_with(0xE1, b"Exif\x00\x00GPS 51.5N 0.12W"), "image/jpeg", "APP1"),
+        (_jpeg_with(0xE1, b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta/>"), "image/jpeg", "APP1"),
+        (_jpeg_with(0xED, b"Photoshop 3.0\x00IPTC"), "image/jpeg", "APP13"),
+        (_jpeg_with(0xFE, b"Bed 4, Mrs X"), "image/jpeg", "COM"),
+        (image_bytes("JPEG") + b"appended", "image/jpeg", "trailing data"),
+        (_png_with(b"tEXt", b"Comment\x00Bed 4, Mrs X"), "image/png", "tEXt"),
+        (_png_with(b"eXIf", b"MM\x00*GPS"), "image/png", "eXIf"),
+        (_png_with(b"tIME", bytes(7)), "image/png", "tIME"),
+    ],
+)
+def test_a_photo_that_still_carries_metadata_is_refused(
+    client: TestClient,
+    services: Services,
+    tokens: Callable[[str], str],
+    data: bytes,
+    content_type: str,
+    block: str,
+) -> None:
+    """The client strips metadata; the server never trusts that it did."""
+    Image.open(io.BytesIO(data)).load()  # still a photo a decoder takes
+    response = put(client, tokens("alice"), data, content_type)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert block in error["blocks"]
+    assert "Mrs X" not in response.text and "GPS" not in response.text
+    assert blob_count(services) == 0
+
+
+def test_a_photo_from_the_clients_processing_is_taken(
+    client: TestClient, tokens: Callable[[str], str]
+) -> None:
+    source = _jpeg_with(0xE1, b"Exif\x00\x00GPS 51.5N 0.12W")
+    processed = process_photo(source, max_bytes=10 * 1024 * 1024).data
+    assert put(client, tokens("alice"), processed, "image/jpeg").status_code == 201
 
 
 def test_the_body_must_hash_to_its_address(
