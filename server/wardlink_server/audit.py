@@ -96,3 +96,33 @@ def verify(conn: Connection) -> list[str]:
             problems.append(f"entry {row['seq']}: contents changed")
         prev = row["hash"]
     return problems
+
+
+def entries(conn: Connection, *, limit: int, before: int | None = None) -> list[dict[str, object]]:
+    """Audit entries, newest first, with seq below `before`; each names its actor's username."""
+    a, st = schema.audit, schema.staff
+    query = (
+        select(a, st.c.username)
+        .select_from(a.outerjoin(st, st.c.id == a.c.actor_id))
+        .order_by(a.c.seq.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(a.c.seq < before)
+    return [
+        {
+            "seq": row["seq"],
+            "at": row["at"],
+            "actor": None
+            if row["actor_id"] is None
+            else {"id": row["actor_id"], "username": row["username"]},
+            "device_id": row["device_id"],
+            "action": row["action"],
+            "subject": row["subject"],
+            "patient": None
+            if row["patient_system"] is None
+            else {"system": row["patient_system"], "value": row["patient_value"]},
+            "detail": json.loads(row["detail"]),
+        }
+        for row in conn.execute(query).mappings()
+    ]

@@ -177,7 +177,7 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> None:
             _patient_audit(services, args.patient, args.limit, out)
             return
         with services.writer.begin() as conn:
-            entries = directory.audit_log(conn, limit=args.limit)
+            entries = audit.entries(conn, limit=args.limit)
             # The entries name patients, so reading them is audited, as in the admin API.
             audit.record(
                 conn, CLI, "admin.audit.read", "audit", at=services.now(),

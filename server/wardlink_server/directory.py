@@ -6,10 +6,10 @@ emits the events clients pull (membership and staff changes), so the three commi
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Literal
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
@@ -187,6 +187,31 @@ def _team_json(team: RowMapping) -> dict[str, object]:
     return {"id": team["id"], "name": team["name"], "kind": team["kind"]}
 
 
+def _membership_changed(
+    conn: Connection,
+    services: Services,
+    actor: Actor,
+    team_row: RowMapping,
+    staff_row: RowMapping,
+    change: Literal["added", "removed"],
+) -> None:
+    """Tell the team and the member (a `membership.*` event) and audit who did it."""
+    team_id, staff_id = str(team_row["id"]), str(staff_row["id"])
+    events.append(
+        conn,
+        f"membership.{change}",
+        at=services.now(),
+        team_id=team_id,
+        staff_id=staff_id,
+        data={"team": _team_json(team_row), "staff_id": staff_id},
+    )
+    verb = "add" if change == "added" else "remove"
+    audit.record(
+        conn, actor, f"admin.membership.{verb}", team_id, at=services.now(),
+        detail={"staff_id": staff_id},
+    )  # fmt: skip
+
+
 def add_member(
     conn: Connection, services: Services, actor: Actor, team: str, username: str
 ) -> None:
@@ -204,22 +229,7 @@ def add_member(
     conn.execute(
         insert(m).values(team_id=team_row["id"], staff_id=staff_row["id"], added_at=services.now())
     )
-    events.append(
-        conn,
-        "membership.added",
-        at=services.now(),
-        team_id=str(team_row["id"]),
-        staff_id=str(staff_row["id"]),
-        data={"team": _team_json(team_row), "staff_id": staff_row["id"]},
-    )
-    audit.record(
-        conn,
-        actor,
-        "admin.membership.add",
-        str(team_row["id"]),
-        at=services.now(),
-        detail={"staff_id": staff_row["id"]},
-    )
+    _membership_changed(conn, services, actor, team_row, staff_row, "added")
 
 
 def remove_member(
@@ -234,22 +244,7 @@ def remove_member(
     )
     if not gone.rowcount:
         raise ApiError("not_found", "That staff member is not in that team.")
-    events.append(
-        conn,
-        "membership.removed",
-        at=services.now(),
-        team_id=str(team_row["id"]),
-        staff_id=str(staff_row["id"]),
-        data={"team": _team_json(team_row), "staff_id": staff_row["id"]},
-    )
-    audit.record(
-        conn,
-        actor,
-        "admin.membership.remove",
-        str(team_row["id"]),
-        at=services.now(),
-        detail={"staff_id": staff_row["id"]},
-    )
+    _membership_changed(conn, services, actor, team_row, staff_row, "removed")
 
 
 def team_ids_of(conn: Connection, staff_id: str) -> list[str]:
@@ -374,35 +369,3 @@ def issue_token(
         detail={"device_id": device["id"]},
     )
     return token, expires_at
-
-
-def audit_log(
-    conn: Connection, *, limit: int, before: int | None = None
-) -> list[dict[str, object]]:
-    """Audit entries, newest first, with seq below `before`; each names its actor's username."""
-    a, st = schema.audit, schema.staff
-    query = (
-        select(a, st.c.username)
-        .select_from(a.outerjoin(st, st.c.id == a.c.actor_id))
-        .order_by(a.c.seq.desc())
-        .limit(limit)
-    )
-    if before is not None:
-        query = query.where(a.c.seq < before)
-    return [
-        {
-            "seq": row["seq"],
-            "at": row["at"],
-            "actor": None
-            if row["actor_id"] is None
-            else {"id": row["actor_id"], "username": row["username"]},
-            "device_id": row["device_id"],
-            "action": row["action"],
-            "subject": row["subject"],
-            "patient": None
-            if row["patient_system"] is None
-            else {"system": row["patient_system"], "value": row["patient_value"]},
-            "detail": json.loads(row["detail"]),
-        }
-        for row in conn.execute(query).mappings()
-    ]

@@ -183,7 +183,7 @@ async def issue_token(request: Request, caller: AdminCaller) -> JSONResponse:
 def _read_audit(
     conn: Connection, services: Services, actor: Actor, limit: int, before: int | None
 ) -> list[dict[str, object]]:
-    entries = directory.audit_log(conn, limit=limit, before=before)
+    entries = audit.entries(conn, limit=limit, before=before)
     audit.record(
         conn, actor, "admin.audit.read", "audit", at=services.now(),
         detail={"limit": limit, "before": before},
