@@ -42,8 +42,10 @@ class ServerConfig:
     token_ttl_hours: int = 12
     escrow_window_minutes: int = 5
     max_request_bytes: int = 12 * 1024 * 1024
-    # Throttling of sign-in failures, per account and per address.
+    # Throttling of sign-in failures: per account, and per client address, which is higher
+    # because a whole hospital may reach the server through one address (NAT or a proxy).
     max_failures: int = 5
+    max_address_failures: int = 50
     failure_window_minutes: int = 15
     password_hashing: PasswordHashing = field(default_factory=PasswordHashing)
     # Long-poll: the most a pull may wait, and the poll interval used where no wake-up signal

@@ -63,6 +63,11 @@ def _window(services: Services) -> dt.timedelta:
     return dt.timedelta(minutes=services.config.failure_window_minutes)
 
 
+def _limit(services: Services, key: str) -> int:
+    config = services.config
+    return config.max_address_failures if key.startswith("address:") else config.max_failures
+
+
 def _throttled(retry_after: dt.timedelta) -> ApiError:
     seconds = max(1, math.ceil(retry_after.total_seconds()))
     minutes = max(1, math.ceil(seconds / 60))
@@ -86,7 +91,7 @@ def _count_failure(conn: Connection, services: Services, key: str, now: dt.datet
         failures, window_start = 1, format_timestamp(now)
     else:
         failures, window_start = int(row["failures"]) + 1, str(row["window_start"])
-    blocked = failures >= services.config.max_failures
+    blocked = failures >= _limit(services, key)
     values = {
         "failures": failures,
         "window_start": window_start,
@@ -130,7 +135,7 @@ def give_back_attempt(conn: Connection, services: Services, keys: ThrottleKeys) 
     if row is None:
         return
     failures = max(0, int(row["failures"]) - 1)
-    still_blocked = failures >= services.config.max_failures
+    still_blocked = failures >= _limit(services, keys.address)
     conn.execute(
         update(f)
         .where(f.c.key == keys.address)
