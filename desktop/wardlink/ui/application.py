@@ -13,15 +13,14 @@ worker, in order, never on the GUI thread.
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from wardlink.core.policy import Policy, merge
 from wardlink.store.changes import Changes
@@ -37,6 +36,7 @@ from wardlink.ui.os_lock import OsLockWatcher
 from wardlink.ui.password_prompt import PasswordPrompt
 from wardlink.ui.server_address import remember_server, remembered_server
 from wardlink.ui.session_close import close_session, server_policy
+from wardlink.ui.session_parts import make_engine, tell_key_trusted
 from wardlink.ui.settings import SettingsDialog
 from wardlink.ui.sign_in_flow import Session, SignInFlow
 from wardlink.ui.signin import SignInWindow
@@ -206,59 +206,19 @@ class WardlinkApp(QObject):
         self.os_lock.watch_window(window)
         self.sign_in_window.hide()
         if session.result.key_trusted_on_first_use:
-            self._tell_key_trusted(window, session.result.key_trusted_on_first_use)
+            tell_key_trusted(window, session.result.key_trusted_on_first_use)
         self.session_opened.emit(window)
-
-    def _tell_key_trusted(self, window: MainWindow, key: str) -> None:
-        """Trust on first use (no key pinned by policy): say so, with the key, once."""
-        box = QMessageBox(
-            QMessageBox.Icon.Information,
-            "Wardlink",
-            "This computer has connected to this record server for the first time, and will "
-            "recognise it from now on by its signing key:\n\n"
-            f"{key}\n\nIf IT has given you a key to check, it should be this one.",
-            QMessageBox.StandardButton.Ok,
-            window,
-        )
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setObjectName("keyTrusted")
-        box.open()
 
     def _make_engine(
         self, session: Session, bridge: Bridge, policy: Policy, number: int
     ) -> SyncEngine | None:
-        url = session.server_url
-        if url is None:
-            return None
-        setup = self.setup
-        relay_status = self._status
-        relay_policy = self._policy
-
-        def on_status(status: SyncStatus) -> None:
-            with contextlib.suppress(RuntimeError):  # the app is gone: nobody to tell
-                relay_status.emit((number, status))
-
-        def on_policy() -> None:
-            with contextlib.suppress(RuntimeError):
-                relay_policy.emit(number)
-
-        def on_changes(changes: Changes) -> None:
-            with contextlib.suppress(RuntimeError):  # the session's window has gone already
-                bridge.post_changes(changes)
-
-        return SyncEngine(
-            profiles=setup.profiles,
-            staff_id=session.staff_id,
-            lane=session.result.lane,
-            make_client=lambda: setup.make_client(url),
-            policy=policy,
-            clock=setup.clock,
-            pinned_key=policy.server_public_key,
-            on_status=on_status,
-            on_changes=on_changes,
-            on_policy=on_policy,
-            timings=setup.timings,
-            unlocked=session.result.profile,
+        return make_engine(
+            self.setup,
+            session,
+            bridge,
+            policy,
+            on_status=lambda status: self._status.emit((number, status)),
+            on_policy=lambda: self._policy.emit(number),
         )
 
     def _in_background(self, work: Callable[[], object]) -> Future[Any]:
