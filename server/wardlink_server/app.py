@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wardlink.core.protocol import ProtocolError
 from wardlink_server import __version__
 from wardlink_server.errors import ApiError
+from wardlink_server.metrics import Metrics, MetricsMiddleware
 from wardlink_server.services import Services
 
 log = logging.getLogger("wardlink_server.access")
@@ -146,7 +147,9 @@ def _route_of(scope: Scope) -> str:
     return template
 
 
-def create_app(services: Services) -> FastAPI:
+def create_app(services: Services, *, metrics: Metrics | None = None) -> FastAPI:
+    """The app; `metrics`, where given, counts every request (published by `metrics_export`,
+    never on this app's own port)."""
     docs = services.config.docs_enabled
     app = FastAPI(
         title="Wardlink record server",
@@ -183,6 +186,8 @@ def create_app(services: Services) -> FastAPI:
         return _error(500, "internal", "Something went wrong on the record server.")
 
     app.add_middleware(AccessLog)
+    if metrics is not None:
+        app.add_middleware(MetricsMiddleware, metrics=metrics)
 
     @app.get("/healthz", tags=["public"])
     async def healthz() -> dict[str, str]:

@@ -234,6 +234,8 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> None:
     problem = serve.host_problem(args.host, tls=args.tls_cert is not None)
     if problem is not None:
         raise UsageError(problem)
+    if args.metrics_port is not None and args.metrics_port == args.port != 0:
+        raise UsageError("--metrics-port must differ from --port")
     if args.workers > 1 and backend_of(database_url(args.database)) != "postgresql":
         raise UsageError(
             "--workers above 1 needs a PostgreSQL database (--database postgresql://…): "
@@ -243,7 +245,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> None:
         try:
             serve.run(
                 services, host=args.host, port=args.port, tls=(args.tls_cert, args.tls_key),
-                out=out, workers=args.workers,
+                out=out, workers=args.workers, metrics_port=args.metrics_port,
             )  # fmt: skip
         except serve.WorkersFailed as exc:
             raise Failure(f"{exc}; their messages are above.") from None
@@ -273,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers", type=_workers, default=1, metavar="N",
         help="server processes sharing the port (above 1 needs PostgreSQL)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--metrics-port", type=_port, metavar="N",
+        help="serve Prometheus metrics at http://127.0.0.1:N/metrics (this computer only; "
+        "0 picks a free port)",
     )  # fmt: skip
     serve.set_defaults(run=cmd_serve)
 

@@ -636,12 +636,14 @@ def test_permission_denied_is_an_error(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_platform_sources() -> None:
+    """Each platform's own store; the file named in the environment on all (more in
+    test_policy_sources.py)."""
     linux = policy.machine_policy_source("linux", environ={})
     assert linux == policy.TomlPolicyFile(policy.DEFAULT_POLICY_FILE)
     assert linux.describe() == str(policy.DEFAULT_POLICY_FILE)
+    assert "registry" in policy.machine_policy_source("win32", environ={}).describe()
+    assert "managed preferences" in policy.machine_policy_source("darwin", environ={}).describe()
     for platform in ("win32", "darwin"):
-        with pytest.raises(NotImplementedError, match=policy.POLICY_FILE_ENV):
-            policy.machine_policy_source(platform, environ={})
         override = policy.machine_policy_source(
             platform, environ={policy.POLICY_FILE_ENV: "/opt/test/policy.toml"}
         )

@@ -31,6 +31,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import platformdirs
+
 from wardlink.core.identifiers import DEFAULT_CHI_SYSTEM
 from wardlink.core.policy_file import (
     DEFAULT_POLICY_FILE,
@@ -48,6 +50,7 @@ from wardlink.core.policy_schema import (
     ReferenceRow,
     Strictness,
     UserRule,
+    machine_keys,
     reference_markdown,
     reference_table,
 )
@@ -71,6 +74,8 @@ __all__ = [
     "check_machine_policy",
     "check_server_policy",
     "check_setting",
+    "data_folder",
+    "machine_keys",
     "machine_policy_source",
     "merge",
     "read_machine_policy",
@@ -154,6 +159,13 @@ class Policy:
     @property
     def max_photo_bytes(self) -> int:
         return self.max_photo_mb * 1024 * 1024
+
+
+def data_folder(policy: Policy) -> Path:
+    """Where the profiles live: the policy's `data_dir`, else this user's platform data folder
+    (`%LOCALAPPDATA%\\wardlink`, `~/Library/Application Support/wardlink`,
+    `$XDG_DATA_HOME/wardlink` or `~/.local/share/wardlink`)."""
+    return policy.data_dir or Path(platformdirs.user_data_dir("wardlink", appauthor=False))
 
 
 def _spec(key: str) -> PolicyKey:

@@ -3,8 +3,8 @@
 Machine policy is what IT sets for the PC: on Linux a TOML file (`/etc/wardlink/policy.toml`),
 on Windows the registry (`HKLM\\SOFTWARE\\Policies\\Wardlink`), on macOS the managed
 preferences. Each is a `MachinePolicySource` that returns the raw key → value table; checking
-the values is the job of `wardlink.core.policy`. The Windows and macOS readers are not written
-yet: they plug in at `machine_policy_source`.
+the values is the job of `wardlink.core.policy`. `machine_policy_source` picks the one for this
+platform (`policy_registry`, `policy_macos`, or the TOML file read here).
 
 The TOML file holds the keys at the top level, or under a `[wardlink]` table, or both; a key set in
 both places is an error (two values, and IT would not know which one counts). A missing file means
@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from wardlink.core.policy_macos import ManagedPreferences
+from wardlink.core.policy_registry import RegistryPolicy, RegistryReader
 from wardlink.core.policy_values import PolicyError, PolicyFileError
 
 DEFAULT_POLICY_FILE = Path("/etc/wardlink/policy.toml")
@@ -97,22 +99,20 @@ def _flatten(table: Mapping[str, object]) -> dict[str, object]:
 
 
 def machine_policy_source(
-    platform: str = sys.platform, environ: Mapping[str, str] = os.environ
+    platform: str = sys.platform,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    registry: RegistryReader | None = None,
 ) -> MachinePolicySource:
-    """This platform's machine policy, or the file `WARDLINK_POLICY_FILE` names."""
+    """This platform's machine policy, or the file `WARDLINK_POLICY_FILE` names (on every
+    platform). `registry` replaces the Windows registry reader (tests)."""
     override = environ.get(POLICY_FILE_ENV, "")
     if override:
         return TomlPolicyFile(Path(override))
     if platform == "win32":
-        raise NotImplementedError(
-            "reading machine policy from the Windows registry is not written yet; "
-            f"set {POLICY_FILE_ENV} to a TOML policy file"
-        )
+        return RegistryPolicy(registry, environ)
     if platform == "darwin":
-        raise NotImplementedError(
-            "reading machine policy from macOS managed preferences is not written yet; "
-            f"set {POLICY_FILE_ENV} to a TOML policy file"
-        )
+        return ManagedPreferences()
     return TomlPolicyFile(DEFAULT_POLICY_FILE)
 
 

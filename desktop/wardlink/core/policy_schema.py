@@ -145,6 +145,12 @@ KEYS: tuple[PolicyKey, ...] = (
 KEYS_BY_NAME: Mapping[str, PolicyKey] = MappingProxyType({k.name: k for k in KEYS})
 
 
+def machine_keys() -> tuple[str, ...]:
+    """The keys machine policy may set, in the schema's order: the value names IT writes in the
+    registry, the managed preferences or the policy file (installers and templates use these)."""
+    return tuple(k.name for k in KEYS if PolicySource.MACHINE in k.sources)
+
+
 @dataclass(frozen=True, slots=True)
 class ReferenceRow:
     """One key described in words, for documentation and the self-test."""
