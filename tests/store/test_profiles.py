@@ -104,8 +104,9 @@ def test_create_lays_out_the_profile(
     assert document["keyring_backend"] == device_secrets.backend_id()
     assert document["profile_uid"] != staff_id
     assert device_secrets.get(str(document["profile_uid"])) is not None
-    if os.name == "posix":
-        assert folder.stat().st_mode & 0o777 == 0o700
+    if os.name == "posix":  # other users of a shared PC cannot even list whose profiles exist
+        for private in (folder, store.profiles_dir, store.data_dir):
+            assert private.stat().st_mode & 0o777 == 0o700, private
     # The database really is encrypted under the DEK.
     conn = open_database(made.db_path, made.dek)
     conn.close()

@@ -264,7 +264,8 @@ class Profiles:
                 device_fingerprint=device_fingerprint(device_secret),
                 slots=(seal_password_slot(dek, password, device_secret, uid, self.kdf),),
             )
-            self.profiles_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.profiles_dir.mkdir(exist_ok=True, mode=0o700)
             folder.mkdir(exist_ok=True, mode=0o700)
             try:
                 self.secrets.set(uid, device_secret)

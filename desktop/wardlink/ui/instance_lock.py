@@ -39,7 +39,7 @@ class InstanceLock(QObject):
 
     def acquire(self) -> bool:
         """True if this is now the instance for the data folder."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         return bool(self._file.tryLock(0))
 
     def release(self) -> None:

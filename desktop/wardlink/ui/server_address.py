@@ -32,5 +32,5 @@ def remember_server(data_dir: Path, url: str) -> None:
     """Keep `url` for the next sign-in here; a folder that cannot be written is no failure."""
     data = json.dumps({"server_url": url}, indent=1).encode("utf-8")
     with contextlib.suppress(OSError):
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         write_atomically(data_dir / FILE_NAME, data)
