@@ -153,6 +153,24 @@ def test_unread_counts_and_read_receipt_coalescing(store: Store) -> None:
     assert len(receipts) == 1 and receipts[0].payload == {"team_id": WARD, "up_to_seq": 8}
 
 
+def test_my_messages_reached_by_each_read_position(store: Store) -> None:
+    """Under which of my sent messages each read position falls: the newest at or before it,
+    in this team, never a queued one, and none below `lowest`."""
+    mine, theirs = (3, 6, 7), (1, 2, 4, 5, 8, 9)
+    messages.apply_remote_messages(
+        store,
+        [remote(s, "mine", author=ME) for s in mine]
+        + [remote(s, "theirs") for s in theirs]
+        + [remote(10, "mine elsewhere", author=ME, team=COMMUNITY)],
+    )
+    messages.add_local_message(store, WARD, "queued, no seq yet")
+    reached = messages.my_messages_reached(store, WARD, [2, 3, 5, 6, 9, 10, 7])
+    assert reached == {3: 3, 5: 3, 6: 6, 7: 7, 9: 7, 10: 7}  # 2: nothing of mine yet
+    assert messages.my_messages_reached(store, WARD, [9, 5], lowest=4) == {9: 7}
+    assert messages.my_messages_reached(store, WARD, []) == {}
+    assert messages.my_messages_reached(store, COMMUNITY, [12]) == {12: 10}
+
+
 def test_unread_count_is_capped(store: Store) -> None:
     messages.apply_remote_messages(store, [remote(s, "x") for s in range(1, 1200)])
     assert messages.unread_counts(store)[WARD] == messages.UNREAD_CAP

@@ -563,3 +563,45 @@ def test_the_cursor_never_moves_back(store: Store) -> None:
     apply_page(store, PullResponse((), next=50, more=False))
     assert apply_page(store, PullResponse((), next=40, more=False)).cursor == 50
     assert apply.read_cursor(store) == 50
+
+
+def test_receipts_and_members_say_so_without_touching_the_timeline(store: Store) -> None:
+    """A receipt changes who has read what, not the messages: views that show receipts hear of
+    it (`receipts`), the timeline's rows are not fetched again. Members joining or leaving
+    change who the readers are."""
+    teams.save_directory(store, staff=[Staff(OTHER, "bob", "Bob Brown", Role.STAFF)])
+    theirs = apply_page(
+        store,
+        PullResponse(
+            (Event(1, "receipt", TEAM, AT, {"staff_id": OTHER, "up_to_seq": 1}),),
+            next=1,
+            more=False,
+        ),
+    )
+    assert theirs.changes.receipts == {TEAM}
+    assert not theirs.changes.messages and not theirs.changes.teams
+    assert messages.read_receipts(store, TEAM) == {OTHER: 1}
+
+    mine = apply_page(
+        store,
+        PullResponse(
+            (
+                _message_event(2),
+                Event(3, "receipt", TEAM, AT, {"staff_id": ME, "up_to_seq": 2}),
+            ),
+            next=3,
+            more=False,
+        ),
+    )
+    assert mine.changes.receipts == {TEAM} and mine.changes.teams  # my unread count moved
+
+    team = {"id": TEAM, "name": "Ward 7", "kind": "ward"}
+    joined = apply_page(
+        store,
+        PullResponse(
+            (Event(4, "membership.added", TEAM, AT, {"team": team, "staff_id": OTHER}),),
+            next=4,
+            more=False,
+        ),
+    )
+    assert joined.changes.receipts == {TEAM} and not joined.changes.messages

@@ -35,7 +35,8 @@ from wardlink.ui.sign_in_flow import (
     SignInFlow,
     WrongCredentials,
 )
-from wardlink.ui.signin import DAMAGED, SIGN_IN_TITLE, SignInWindow
+from wardlink.ui.sign_in_pages import DAMAGED
+from wardlink.ui.signin import SIGN_IN_TITLE, SignInWindow
 
 from .conftest import CLOSED_PORT_URL, pc_profiles
 

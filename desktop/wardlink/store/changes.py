@@ -16,6 +16,8 @@ class Changes:
     outbox: bool = False  # something was queued or an outbox item settled
     staff: bool = False
     purged: frozenset[str] = field(default_factory=frozenset)  # team ids removed locally
+    # team ids whose read receipts changed, or the members who send them
+    receipts: frozenset[str] = field(default_factory=frozenset)
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -25,11 +27,18 @@ class Changes:
             outbox=self.outbox or other.outbox,
             staff=self.staff or other.staff,
             purged=self.purged | other.purged,
+            receipts=self.receipts | other.receipts,
         )
 
     def __bool__(self) -> bool:
         return bool(
-            self.messages or self.notes or self.teams or self.outbox or self.staff or self.purged
+            self.messages
+            or self.notes
+            or self.teams
+            or self.outbox
+            or self.staff
+            or self.purged
+            or self.receipts
         )
 
 

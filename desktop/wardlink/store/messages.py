@@ -115,38 +115,53 @@ def add_local_message(
     return _row_to_message(row), changes
 
 
-_UPSERT: Final = (
-    "INSERT INTO messages(pos, id, team_id, author_id, author_name, body, priority, client_ts, "
-    "server_ts, state, note_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT(pos) DO NOTHING "
-    "ON CONFLICT(id) DO UPDATE SET pos = excluded.pos, server_ts = excluded.server_ts, "
-    "state = 'sent', held_reason = NULL, held_code = NULL"
-)
+_UPSERT_COLUMNS: Final = 11
+_UPSERT_ROWS: Final = 90  # 990 parameters a statement: within SQLite's most modest limit (999)
+
+
+def _upsert(rows: int) -> str:
+    return (
+        "INSERT INTO messages(pos, id, team_id, author_id, author_name, body, priority, "
+        "client_ts, server_ts, state, note_ref) VALUES "
+        + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * rows)
+        + " ON CONFLICT(pos) DO NOTHING "
+        "ON CONFLICT(id) DO UPDATE SET pos = excluded.pos, server_ts = excluded.server_ts, "
+        "state = 'sent', held_reason = NULL, held_code = NULL"
+    )
+
+
+_UPSERT_FULL: Final = _upsert(_UPSERT_ROWS)
 
 
 def apply_remote_messages_in_tx(store: Store, messages: Iterable[RemoteMessage]) -> frozenset[str]:
-    """Insert pulled messages (idempotent); our own echoes settle as sent. Caller holds the tx."""
+    """Insert pulled messages (idempotent); our own echoes settle as sent. Caller holds the tx.
+
+    Many rows per INSERT statement, not one statement per row: the search index's trigger
+    writes its pending terms out at the end of every statement, which made a page of 1,000
+    messages cost three times as much written row by row (executemany)."""
     me = store.me
     teams: set[str] = set()
-
-    def rows() -> Iterable[tuple[object, ...]]:
-        for m in messages:
-            teams.add(m.team_id)
-            yield (
-                m.seq,
-                m.id,
-                m.team_id,
-                m.author_id,
-                m.author_name,
-                m.body,
-                m.priority,
-                m.client_ts,
-                m.server_ts,
-                "sent" if m.author_id == me else "received",
-                m.note_ref,
-            )
-
-    store.conn.executemany(_UPSERT, rows())
+    values: list[object] = []
+    for m in messages:
+        teams.add(m.team_id)
+        values += (
+            m.seq,
+            m.id,
+            m.team_id,
+            m.author_id,
+            m.author_name,
+            m.body,
+            m.priority,
+            m.client_ts,
+            m.server_ts,
+            "sent" if m.author_id == me else "received",
+            m.note_ref,
+        )
+    step = _UPSERT_ROWS * _UPSERT_COLUMNS
+    for start in range(0, len(values), step):
+        chunk = values[start : start + step]
+        sql = _UPSERT_FULL if len(chunk) == step else _upsert(len(chunk) // _UPSERT_COLUMNS)
+        store.conn.execute(sql, chunk)
     return frozenset(teams)
 
 
@@ -260,6 +275,33 @@ def read_receipts(store: Store, team_id: str) -> dict[str, int]:
         "SELECT staff_id, up_to_seq FROM receipts WHERE team_id = ?", (team_id,)
     ).fetchall()
     return {str(staff): int(seq) for staff, seq in rows}
+
+
+def my_messages_reached(
+    store: Store, team_id: str, read_up_to: Iterable[int], *, lowest: int = 0
+) -> dict[int, int]:
+    """For each read position, the seq of my newest sent message at or before it, looking no
+    further back than `lowest` (absent: none there). What a "Seen by" line hangs under.
+
+    One backward walk of the team's index per distinct position, each starting below where the
+    previous one stopped, so the whole costs at most the rows between `lowest` and the furthest
+    position, however many readers there are.
+    """
+    found: dict[int, int] = {}
+    nearest: int | None = None
+    for seq in sorted({s for s in read_up_to if s >= lowest}, reverse=True):
+        if nearest is not None and nearest <= seq:
+            found[seq] = nearest  # nothing of mine between it and the previous position
+            continue
+        row = store.conn.execute(
+            "SELECT pos FROM messages WHERE team_id = ? AND author_id = ? AND pos <= ? "
+            "AND pos >= ? ORDER BY pos DESC LIMIT 1",
+            (team_id, store.me, min(seq, LOCAL_BASE - 1), lowest),
+        ).fetchone()
+        if row is None:
+            break  # nothing of mine down to `lowest`: nor for any lower position
+        nearest = found[seq] = int(row[0])
+    return found
 
 
 def retract_message(store: Store, message_id: str, reason: str) -> Changes:

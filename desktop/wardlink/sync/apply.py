@@ -382,7 +382,7 @@ class EventApplier:
         staff_id = read_uuid(event.data, "staff_id", "data")
         up_to_seq = read_int(event.data, "up_to_seq", "data")
         mine = messages.apply_receipt_in_tx(self._store, team, staff_id, up_to_seq)
-        self._changes |= Changes(messages=frozenset({team}), teams=mine)
+        self._changes |= Changes(receipts=frozenset({team}), teams=mine)
 
     def _membership(self, event: Event) -> None:
         team, staff_id = _read_membership(event.data)
@@ -399,7 +399,7 @@ class EventApplier:
             teams.add_member_in_tx(self._store, team.id, staff_id)
         else:
             teams.remove_member_in_tx(self._store, team.id, staff_id)
-        self._changes |= Changes(teams=True)
+        self._changes |= Changes(teams=True, receipts=frozenset({team.id}))
 
     def _join(self, event: Event, team: Team) -> None:
         new = team.id not in self._teams

@@ -2,16 +2,21 @@
 
 Measuring and painting share this one layout, so the row's height, what is drawn and where a
 click lands always agree. Sizes come from the font's line height, never fixed pixels.
+
+A message that shares a note is laid out as a card inside its bubble (a form glyph, the form's
+title, who filed it, the message's own sentence, "Open note"); under the newest of my messages
+that someone has read, a small "Seen by" line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPointF, QRect, QRectF
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QTextLayout, QTextOption
 
 from wardlink.core.model import Message, MessageState
+from wardlink.ui.timeline_cards import CardText
 
 ACTION_LABELS: dict[str, str] = {
     "acknowledge": "Acknowledge",
@@ -19,22 +24,25 @@ ACTION_LABELS: dict[str, str] = {
     "retry": "Retry",
     "discard": "Discard",
     "retract": "Retract…",
+    "open_note": "Open note",
 }
 UNDELIVERED = "NOT delivered yet — phone or bleep if it can't wait"
 
 
-def button_actions(message: Message, *, own: bool) -> list[str]:
-    """The buttons a message shows: held ones can be fixed, others' urgent ones acknowledged."""
+def button_actions(message: Message, *, own: bool, openable: bool = False) -> list[str]:
+    """The buttons a message shows: held ones can be fixed, others' urgent ones acknowledged,
+    a card's note opened (`openable`: the note is on this PC)."""
+    actions = ["open_note"] if openable else []
     if own and message.state is MessageState.HELD:
-        return ["edit", "retry", "discard"]
+        return [*actions, "edit", "retry", "discard"]
     if not own and message.awaiting_ack:
-        return ["acknowledge"]
-    return []
+        return [*actions, "acknowledge"]
+    return actions
 
 
-def menu_actions(message: Message, *, own: bool) -> list[str]:
+def menu_actions(message: Message, *, own: bool, openable: bool = False) -> list[str]:
     """Everything the keyboard menu offers for a message (the buttons, plus retracting)."""
-    actions = button_actions(message, own=own)
+    actions = button_actions(message, own=own, openable=openable)
     if own and message.state in (MessageState.SENT, MessageState.QUEUED):
         actions.append("retract")
     return actions
@@ -121,6 +129,17 @@ def draw_text(painter: QPainter, text: str, font: QFont, rect: QRect) -> None:
     layout.draw(painter, QPointF(rect.topLeft()))
 
 
+def draw_line(
+    painter: QPainter,
+    text: str,
+    rect: QRect,
+    align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
+) -> None:
+    """One line in the painter's font, cut short with "…" if it does not fit."""
+    elided = painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+    painter.drawText(rect, align | Qt.AlignmentFlag.AlignVCenter, elided)
+
+
 @dataclass
 class RowGeometry:
     """A row's parts, relative to the row's top-left corner."""
@@ -134,6 +153,19 @@ class RowGeometry:
     buttons: list[tuple[str, QRect]] = field(default_factory=list)
     meta: QRect = field(default_factory=QRect)
     ack: QRect | None = None
+    card: CardGeometry | None = None
+    seen: QRect | None = None  # the "Seen by" line, under the bubble
+
+
+@dataclass
+class CardGeometry:
+    """A note card's parts, inside the bubble (where a text bubble has its body)."""
+
+    panel: QRect
+    glyph: QRect
+    title: QRect
+    status: QRect | None
+    detail: QRect | None  # the message's own sentence
 
 
 @dataclass(frozen=True)
@@ -143,11 +175,13 @@ class RowContent:
     day: str | None
     show_author: bool
     clock: str
+    card: CardText | None = None
+    seen: str | None = None  # the "Seen by" line's short text
 
 
 def layout_row(content: RowContent, width: int, fonts: Fonts) -> RowGeometry:
     """Lay out one row `width` pixels wide."""
-    message, own = content.message, content.own
+    message, own, card = content.message, content.own, content.card
     unit = QFontMetrics(fonts.body).height()
     small = QFontMetrics(fonts.small)
     label = QFontMetrics(fonts.label)
@@ -175,13 +209,18 @@ def layout_row(content: RowContent, width: int, fonts: Fonts) -> RowGeometry:
         if not own:
             header_width += QFontMetrics(fonts.bold).horizontalAdvance(message.author_name)
 
-    _, body_height, body_width = text_layout(message.body or " ", fonts.body, inner_max)
+    body_height = body_width = 0.0
+    card_size = (0, 0)
+    if card is None:
+        _, body_height, body_width = text_layout(message.body or " ", fonts.body, inner_max)
+    else:
+        card_size = _card_size(card, message.body, fonts, inner_max)
     warning = warning_text(message, own=own)
     warning_height = warning_width = 0.0
     if warning:
         _, warning_height, warning_width = text_layout(warning, fonts.bold, inner_max)
 
-    actions = button_actions(message, own=own)
+    actions = button_actions(message, own=own, openable=card is not None and card.openable)
     button_height = label.height() + round(unit * 0.7)
     button_widths = [label.horizontalAdvance(ACTION_LABELS[a]) + round(unit * 1.6) for a in actions]
     buttons_width = sum(button_widths) + gap * max(0, len(actions) - 1)
@@ -192,7 +231,15 @@ def layout_row(content: RowContent, width: int, fonts: Fonts) -> RowGeometry:
     ack_width = small.horizontalAdvance(ack) + (round(unit * 0.8) if ack else 0)
 
     inner = int(
-        max(header_width, body_width, warning_width, buttons_width, meta_width + ack_width) + 1
+        max(
+            header_width,
+            body_width,
+            card_size[0],
+            warning_width,
+            buttons_width,
+            meta_width + ack_width,
+        )
+        + 1
     )
     inner = min(max(inner, unit * 3), inner_max)
     bubble_width = inner + 2 * pad_x
@@ -203,8 +250,14 @@ def layout_row(content: RowContent, width: int, fonts: Fonts) -> RowGeometry:
     if show_header:
         geometry.header = QRect(left + pad_x, y, inner, header_height)
         y += header_height + round(unit * 0.15)
-    geometry.body = QRect(left + pad_x, y, inner, int(body_height + 0.99))
-    y += geometry.body.height()
+    if card is None:
+        geometry.body = QRect(left + pad_x, y, inner, int(body_height + 0.99))
+        y += geometry.body.height()
+    else:
+        geometry.card = _place_card(
+            card, message.body, fonts, QRect(left + pad_x, y, inner, card_size[1])
+        )
+        y += card_size[1]
     if warning:
         y += round(unit * 0.3)
         geometry.warning = QRect(left + pad_x, y, inner, int(warning_height + 0.99))
@@ -222,8 +275,61 @@ def layout_row(content: RowContent, width: int, fonts: Fonts) -> RowGeometry:
         geometry.ack = QRect(left + pad_x, y, ack_width, small.height())
     y += small.height() + pad_y
     geometry.bubble = QRect(left, top, bubble_width, y - top)
+    if content.seen:
+        y += round(unit * 0.2)
+        seen_width = min(small.horizontalAdvance(content.seen) + 2, max(0, width - 2 * side))
+        seen_left = width - side - seen_width if own else side
+        geometry.seen = QRect(seen_left, y, seen_width, small.height())
+        y += small.height()
     geometry.height = y + round(unit * 0.15)
     return geometry
+
+
+def _card_metrics(fonts: Fonts) -> tuple[int, int, int]:
+    """A card's padding, gap between lines and glyph size."""
+    unit = QFontMetrics(fonts.body).height()
+    return round(unit * 0.55), round(unit * 0.2), round(unit * 2.0)
+
+
+def _card_text_width(fonts: Fonts, panel_width: int) -> int:
+    pad, _, glyph = _card_metrics(fonts)
+    return max(1, panel_width - 3 * pad - glyph)
+
+
+def _card_size(card: CardText, detail: str, fonts: Fonts, inner_max: int) -> tuple[int, int]:
+    """The width a card would like (at most `inner_max`) and its height."""
+    pad, gap, glyph = _card_metrics(fonts)
+    text_max = _card_text_width(fonts, inner_max)
+    _, title_height, title_width = text_layout(card.title, fonts.bold, text_max)
+    widest, height = title_width, title_height
+    if card.status:
+        widest = max(widest, QFontMetrics(fonts.small).horizontalAdvance(card.status))
+        height += gap + QFontMetrics(fonts.small).height()
+    if detail:
+        _, detail_height, detail_width = text_layout(detail, fonts.body, text_max)
+        widest, height = max(widest, detail_width), height + gap + detail_height
+    unit = QFontMetrics(fonts.body).height()
+    width = max(int(widest + 1) + 3 * pad + glyph, unit * 14)
+    return min(width, inner_max), int(max(glyph, height) + 0.99) + 2 * pad
+
+
+def _place_card(card: CardText, detail: str, fonts: Fonts, panel: QRect) -> CardGeometry:
+    pad, gap, glyph_size = _card_metrics(fonts)
+    glyph = QRect(panel.left() + pad, panel.top() + pad, glyph_size, glyph_size)
+    x = glyph.right() + 1 + pad
+    text_width = _card_text_width(fonts, panel.width())
+    _, title_height, _ = text_layout(card.title, fonts.bold, text_width)
+    title = QRect(x, panel.top() + pad, text_width, int(title_height + 0.99))
+    y = title.bottom() + 1
+    status = None
+    if card.status:
+        status = QRect(x, y + gap, text_width, QFontMetrics(fonts.small).height())
+        y = status.bottom() + 1
+    detail_rect = None
+    if detail:
+        _, detail_height, _ = text_layout(detail, fonts.body, text_width)
+        detail_rect = QRect(x, y + gap, text_width, int(detail_height + 0.99))
+    return CardGeometry(panel, glyph, title, status, detail_rect)
 
 
 def button_at(geometry: RowGeometry, x: int, y: int) -> str | None:

@@ -4,7 +4,7 @@ sets none).
 
 It names people only: never a team or a patient. The work (HTTP and Argon2id) runs on a worker
 thread (`SignInFlow.sign_in`), never the GUI thread; progress and the outcome come back through
-signals, and every failure is shown in plain words.
+signals, and every failure is shown in plain words. The pages themselves are in `sign_in_pages`.
 """
 
 from __future__ import annotations
@@ -19,11 +19,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QProgressBar,
-    QPushButton,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -35,18 +31,10 @@ from wardlink.store.profiles import ProfileInfo
 from wardlink.sync.errors import SyncError
 from wardlink.sync.wipe import ProfileWiped
 from wardlink.ui.sign_in_flow import Attempt, Session, SignInFlow, SignInProblem
+from wardlink.ui.sign_in_pages import PasswordPage, PeoplePage, SomeoneElsePage
 from wardlink.ui.workspace import APP_NAME
 
 SIGN_IN_TITLE: Final = f"{APP_NAME} — Sign in"
-SOMEONE_ELSE: Final = "Someone else"
-DAMAGED: Final = "can't be opened on this computer"
-StaffIdRole: Final = Qt.ItemDataRole.UserRole + 1
-
-
-def person_text(info: ProfileInfo) -> str:
-    """How a profile is listed: the name, and plainly if it cannot be opened here."""
-    name = info.display_name or info.username or "Unnamed profile"
-    return f"{name} — {DAMAGED}" if info.problem is not None else name
 
 
 class SignInWindow(QWidget):
@@ -117,7 +105,7 @@ class SignInWindow(QWidget):
         self.pages = QStackedWidget(card)
         self.pages.addWidget(self._pick_page())
         self.pages.addWidget(self._password_page())
-        self.pages.addWidget(self._new_page())
+        self.pages.addWidget(self._someone_else_page())
         self.status = QLabel(card)
         self.status.setObjectName("hint")
         self.status.setWordWrap(True)
@@ -157,113 +145,36 @@ class SignInWindow(QWidget):
         outer.addStretch(2)
 
     def _pick_page(self) -> QWidget:
-        page = QWidget()
-        label = QLabel("&Who is signing in?", page)
-        label.setObjectName("lockName")
-        self.people = QListWidget(page)
-        self.people.setObjectName("peopleList")
-        self.people.setAccessibleName("Staff who have used this computer")
-        label.setBuddy(self.people)
-        self.continue_button = QPushButton("Continue", page)
-        self.continue_button.setProperty("role", "primary")
-        self.continue_button.setAccessibleName("Continue")
-        self.someone_else_button = QPushButton(SOMEONE_ELSE, page)
-        self.someone_else_button.setAccessibleName(SOMEONE_ELSE)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.someone_else_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.continue_button)
-        column = QVBoxLayout(page)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(label)
-        column.addWidget(self.people)
-        column.addLayout(buttons)
-        column.addStretch(1)
-        self.people.itemActivated.connect(lambda _item: self._pick())
-        self.continue_button.clicked.connect(self._pick)
-        self.someone_else_button.clicked.connect(self.show_someone_else)
+        page = PeoplePage()
+        self.people = page.people
+        self.continue_button = page.continue_button
+        self.someone_else_button = page.someone_else_button
+        self._people_page = page
+        page.picked.connect(self.choose)
+        page.someone_else_chosen.connect(self.show_someone_else)
         return page
 
     def _password_page(self) -> QWidget:
-        page = QWidget()
-        self.chosen_name = QLabel(page)
-        self.chosen_name.setObjectName("lockName")
-        self.chosen_name.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        self.chosen_name.setAccessibleName("Signing in as")
-        password_label = QLabel("&Password", page)
-        self.password = QLineEdit(page)
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("Password")
-        password_label.setBuddy(self.password)
-        self.sign_in_button = QPushButton("Sign in", page)
-        self.sign_in_button.setProperty("role", "primary")
-        self.sign_in_button.setAccessibleName("Sign in")
-        self.not_me_button = QPushButton("Not you? Choose someone else", page)
-        self.not_me_button.setProperty("role", "quiet")
-        self.not_me_button.setAccessibleName("Choose someone else")
-        column = QVBoxLayout(page)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.chosen_name)
-        column.addSpacing(6)
-        column.addWidget(password_label)
-        column.addWidget(self.password)
-        column.addWidget(self.sign_in_button)
-        column.addWidget(self.not_me_button)
-        column.addStretch(1)
-        self.password.returnPressed.connect(self.submit)
-        self.sign_in_button.clicked.connect(self.submit)
-        self.not_me_button.clicked.connect(self.show_people)
+        page = PasswordPage()
+        self.chosen_name = page.chosen_name
+        self.password = page.password
+        self.sign_in_button = page.sign_in_button
+        self.not_me_button = page.not_me_button
+        page.submitted.connect(self.submit)
+        page.not_me.connect(self.show_people)
         return page
 
-    def _new_page(self) -> QWidget:
-        page = QWidget()
-        username_label = QLabel("&Username", page)
-        self.username = QLineEdit(page)
-        self.username.setAccessibleName("Username")
-        username_label.setBuddy(self.username)
-        new_password_label = QLabel("Pass&word", page)
-        self.new_password = QLineEdit(page)
-        self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.new_password.setAccessibleName("Password")
-        new_password_label.setBuddy(self.new_password)
-        self.server_label = QLabel("Record &server address", page)
-        self.server = QLineEdit(page)
-        self.server.setAccessibleName("Record server address")
-        self.server.setPlaceholderText("https://wardlink.example.nhs.uk")
-        self.server_label.setBuddy(self.server)
-        self.server_hint = QLabel("IT can tell you this. It is asked once per computer.", page)
-        self.server_hint.setObjectName("hint")
-        self.server_hint.setWordWrap(True)
-        if self._server_url:
-            self.server.setText(self._server_url)
-        for widget in (self.server_label, self.server, self.server_hint):
-            widget.setVisible(not self._server_fixed)
-        self.new_sign_in_button = QPushButton("Sign in", page)
-        self.new_sign_in_button.setProperty("role", "primary")
-        self.new_sign_in_button.setAccessibleName("Sign in")
-        self.back_button = QPushButton("Back to the list", page)
-        self.back_button.setProperty("role", "quiet")
-        self.back_button.setAccessibleName("Back to the list")
-        column = QVBoxLayout(page)
-        column.setContentsMargins(0, 0, 0, 0)
-        widgets: list[QWidget] = [
-            username_label,
-            self.username,
-            new_password_label,
-            self.new_password,
-            self.server_label,
-            self.server,
-            self.server_hint,
-            self.new_sign_in_button,
-            self.back_button,
-        ]
-        for item in widgets:
-            column.addWidget(item)
-        column.addStretch(1)
-        for edit in (self.username, self.new_password, self.server):
-            edit.returnPressed.connect(self.submit)
-        self.new_sign_in_button.clicked.connect(self.submit)
-        self.back_button.clicked.connect(self.show_people)
+    def _someone_else_page(self) -> QWidget:
+        page = SomeoneElsePage(server_url=self._server_url, server_fixed=self._server_fixed)
+        self.username = page.username
+        self.new_password = page.new_password
+        self.server_label = page.server_label
+        self.server = page.server
+        self.server_hint = page.server_hint
+        self.new_sign_in_button = page.new_sign_in_button
+        self.back_button = page.back_button
+        page.submitted.connect(self.submit)
+        page.back.connect(self.show_people)
         return page
 
     # -- pages ---------------------------------------------------------------------------------
@@ -271,18 +182,8 @@ class SignInWindow(QWidget):
     def refresh_people(self) -> None:
         """List the staff who have used this PC; straight to "Someone else" if nobody has."""
         self._people = self._flow.known_profiles()
-        self.people.clear()
-        for info in self._people:
-            item = QListWidgetItem(person_text(info))
-            item.setData(StaffIdRole, info.staff_id)
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, person_text(info))
-            self.people.addItem(item)
-        rows = max(1, min(len(self._people), 6))
-        row_height = self.people.sizeHintForRow(0) if self._people else 0
-        frame = 2 * self.people.frameWidth() + 8
-        self.people.setFixedHeight(max(row_height, self.fontMetrics().height() * 2) * rows + frame)
+        self._people_page.list_people(self._people)
         if self._people:
-            self.people.setCurrentRow(0)
             self.show_people()
         else:
             self.show_someone_else()
@@ -332,11 +233,6 @@ class SignInWindow(QWidget):
             )
         self.pages.setCurrentIndex(index)
         self.pages.adjustSize()
-
-    def _pick(self) -> None:
-        item = self.people.currentItem()
-        if item is not None:
-            self.choose(str(item.data(StaffIdRole)))
 
     def show_notice(self, text: str) -> None:
         """A message that stays until the next sign-in, e.g. why the last session ended."""

@@ -2,7 +2,9 @@
 
 Mine on the right with whether they have gone ("Waiting to send", "Sent ✓", "Not sent — why"
 with Edit / Retry / Discard); others' on the left with the author's name; urgent ones in red
-with an URGENT label and, for others' urgent ones, an Acknowledge button.
+with an URGENT label and, for others' urgent ones, an Acknowledge button. A message that shares
+a note is drawn as a card (a form glyph, the form's title, who filed it, "Open note"); under
+the newest of my messages someone has read, a quiet "Seen by" line, every name in its tooltip.
 """
 
 from __future__ import annotations
@@ -12,8 +14,15 @@ from typing import Final
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtCore import Signal as QtSignal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolTip,
+    QWidget,
+)
 
 from wardlink.core.model import Message, MessageState
 from wardlink.ui.bubble_layout import (
@@ -23,6 +32,7 @@ from wardlink.ui.bubble_layout import (
     RowGeometry,
     ack_text,
     button_at,
+    draw_line,
     draw_text,
     layout_row,
     meta_text,
@@ -30,14 +40,19 @@ from wardlink.ui.bubble_layout import (
     warning_text,
 )
 from wardlink.ui.theme import Colors, colors_for
+from wardlink.ui.timeline_card_paint import paint_card
+from wardlink.ui.timeline_cards import CardText
 from wardlink.ui.timeline_grouping import clock_text
+from wardlink.ui.timeline_receipts import SeenBy
 from wardlink.ui.timeline_rows import (
     CachedMessageRole,
+    CardRole,
     DayLabelRole,
     GroupStartRole,
     MessageRole,
     OwnRole,
     PositionRole,
+    SeenRole,
 )
 
 Index = QModelIndex | QPersistentModelIndex
@@ -51,7 +66,7 @@ class BubbleDelegate(QStyledItemDelegate):
 
     Signals:
     - action_triggered(str, object): a bubble's button was clicked: the action ("acknowledge",
-      "edit", "retry", "discard") and the Message.
+      "edit", "retry", "discard", "open_note") and the Message.
     """
 
     action_triggered = QtSignal(str, object)
@@ -79,12 +94,16 @@ class BubbleDelegate(QStyledItemDelegate):
         message = index.data(role)
         if not isinstance(message, Message):
             return None
+        card = index.data(CardRole)
+        seen = index.data(SeenRole)
         return RowContent(
             message=message,
             own=bool(index.data(OwnRole)),
             day=index.data(DayLabelRole),
             show_author=bool(index.data(GroupStartRole)),
             clock=clock_text(message),
+            card=card if isinstance(card, CardText) else None,
+            seen=seen.short if isinstance(seen, SeenBy) else None,
         )
 
     def geometry(self, content: RowContent, width: int, fonts: Fonts) -> RowGeometry:
@@ -178,8 +197,11 @@ class BubbleDelegate(QStyledItemDelegate):
         if geometry.header is not None:
             self._paint_header(painter, geometry.header, message, own, fonts, colors)
 
-        painter.setPen(QColor(colors.text))
-        draw_text(painter, message.body, fonts.body, geometry.body)
+        if geometry.card is not None and content.card is not None:
+            paint_card(painter, geometry.card, content.card, message.body, fonts, colors)
+        else:
+            painter.setPen(QColor(colors.text))
+            draw_text(painter, message.body, fonts.body, geometry.body)
 
         if geometry.warning is not None:
             painter.setPen(QColor(colors.urgent))
@@ -205,6 +227,10 @@ class BubbleDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
             meta_text(message, content.clock, own=own),
         )
+        if geometry.seen is not None and content.seen:
+            painter.setFont(fonts.small)
+            painter.setPen(QColor(colors.muted))
+            draw_line(painter, content.seen, geometry.seen, Qt.AlignmentFlag.AlignRight)
 
     def _paint_day(
         self, painter: QPainter, rect: QRect, text: str, fonts: Fonts, colors: Colors
@@ -257,7 +283,7 @@ class BubbleDelegate(QStyledItemDelegate):
         self, painter: QPainter, rect: QRect, action: str, fonts: Fonts, colors: Colors
     ) -> None:
         painter.setFont(fonts.label)
-        if action in ("acknowledge", "edit"):
+        if action in ("acknowledge", "edit", "open_note"):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(colors.primary))
             text_color = colors.primary_text
@@ -288,6 +314,35 @@ class BubbleDelegate(QStyledItemDelegate):
             return False
         self.action_triggered.emit(action, content.message)
         return True
+
+    def helpEvent(
+        self,
+        event: QHelpEvent,
+        view: QAbstractItemView,
+        option: QStyleOptionViewItem,
+        index: Index,
+    ) -> bool:
+        """The tooltip names everyone who has seen a message, over its "Seen by" line only."""
+        if event.type() != QEvent.Type.ToolTip:
+            return super().helpEvent(event, view, option, index)
+        content = self._content(index, CachedMessageRole)
+        full = index.data(Qt.ItemDataRole.ToolTipRole)
+        if content is not None and full:
+            geometry = self.geometry(content, option.rect.width(), Fonts.from_font(option.font))
+            point = event.pos() - option.rect.topLeft()
+            if geometry.seen is not None and geometry.seen.contains(point):
+                QToolTip.showText(event.globalPos(), str(full), view)
+                return True
+        QToolTip.hideText()
+        return True
+
+    def seen_rect(self, option: QStyleOptionViewItem, index: Index) -> QRect | None:
+        """Where a row's "Seen by" line is, in view coordinates (tests hover it)."""
+        content = self._content(index, CachedMessageRole)
+        if content is None:
+            return None
+        geometry = self.geometry(content, option.rect.width(), Fonts.from_font(option.font))
+        return None if geometry.seen is None else geometry.seen.translated(option.rect.topLeft())
 
     def button_rect(self, option: QStyleOptionViewItem, index: Index, action: str) -> QRect | None:
         """Where a row's button is, in view coordinates (tests click it)."""

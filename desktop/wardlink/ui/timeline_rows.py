@@ -5,14 +5,16 @@ No Qt widgets here: the roles are plain numbers and the rest is plain Python.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final
 
 from PySide6.QtCore import Qt
 
 from wardlink.core.model import Message
 from wardlink.ui.bubble_layout import ack_text, meta_text, warning_text
+from wardlink.ui.timeline_cards import CardText, spoken_card
 from wardlink.ui.timeline_grouping import clock_text
+from wardlink.ui.timeline_receipts import SeenBy
 
 CHUNK_SIZE: Final = 60
 
@@ -22,12 +24,18 @@ PositionRole: Final = Qt.ItemDataRole.UserRole + 3
 DayLabelRole: Final = Qt.ItemDataRole.UserRole + 4  # "Today" above the day's first message
 GroupStartRole: Final = Qt.ItemDataRole.UserRole + 5  # shows the author's name
 OwnRole: Final = Qt.ItemDataRole.UserRole + 6
+SeenRole: Final = Qt.ItemDataRole.UserRole + 7  # SeenBy under my message, or None
+CardRole: Final = Qt.ItemDataRole.UserRole + 8  # CardText of a message sharing a note, or None
 
 
-def spoken_text(message: Message, *, own: bool) -> str:
+def spoken_text(
+    message: Message, *, own: bool, card: CardText | None = None, seen: SeenBy | None = None
+) -> str:
     """What a screen reader says for a message (the list's DisplayRole)."""
     who = "You" if own else message.author_name
     parts = [f"{who} at {clock_text(message)}: {message.body}"]
+    if card is not None:
+        parts.append(spoken_card(card))
     if message.is_urgent:
         parts.insert(0, "Urgent.")
     if own:
@@ -37,13 +45,15 @@ def spoken_text(message: Message, *, own: bool) -> str:
             parts.append(extra.replace("\n", " "))
     if message.is_urgent and not own and not message.acked:
         parts.append("Not acknowledged yet.")
+    if seen is not None:
+        parts.append(f"{seen.full}.")
     return " ".join(parts)
 
 
 def chunk_to_fetch(
     wanted: Iterable[int],
     positions: Sequence[int],
-    row_of: dict[int, int],
+    row_of: Mapping[int, int],
     needs: Callable[[int], bool],
     size: int = CHUNK_SIZE,
 ) -> list[int]:

@@ -3,7 +3,8 @@
 It keeps the reader's place: at the bottom it follows new messages; scrolled up, it holds the
 message at the top of the screen still while older pages arrive above it or heights change.
 Reaching the top asks the model for older messages. Every action on a message is reachable from
-the keyboard: Enter (or the menu key) on a message opens its actions.
+the keyboard: Enter (or the menu key) on a message opens its actions; on a note card, Enter (or
+a double-click, or "Open note" in its menu) opens the note.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QContextMenuEvent, QFocusEvent, QKeyEvent, QResizeEvent
+from PySide6.QtGui import QContextMenuEvent, QFocusEvent, QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -32,8 +33,9 @@ from PySide6.QtWidgets import (
 from wardlink.core.model import Message
 from wardlink.ui.bubble_layout import ACTION_LABELS, menu_actions
 from wardlink.ui.timeline import TimelineModel
+from wardlink.ui.timeline_cards import CardText
 from wardlink.ui.timeline_delegate import BubbleDelegate
-from wardlink.ui.timeline_rows import CachedMessageRole, PositionRole
+from wardlink.ui.timeline_rows import CachedMessageRole, CardRole, PositionRole
 
 
 @dataclass(frozen=True)
@@ -52,17 +54,20 @@ class TimelineView(QListView):
     - action_requested(str, object): the reader chose an action on a message ("acknowledge",
       "edit", "retry", "discard", "retract") and the Message.
     - menu_opened(QMenu): a message's action menu opened (not modal: it closes on a choice).
+    - note_card_activated(str): the reader opened a note card: the note's id.
     """
 
     action_requested = Signal(str, object)
     menu_opened = Signal(object)
+    note_card_activated = Signal(str)
 
     def __init__(self, model: TimelineModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("timeline")
         self.setAccessibleName("Messages")
         self.setAccessibleDescription(
-            "The team's messages, newest at the bottom. Press Enter on a message for its actions."
+            "The team's messages, newest at the bottom. Press Enter on a message for its "
+            "actions, or on a note card to open the note."
         )
         self._model = model
         self.setModel(model)
@@ -84,7 +89,7 @@ class TimelineView(QListView):
         self._relayout_timer.setInterval(0)
         self._relayout_timer.timeout.connect(self._relayout)
 
-        self._delegate.action_triggered.connect(self.action_requested)
+        self._delegate.action_triggered.connect(self._act)
         model.team_loaded.connect(self._team_loaded)
         model.heights_changed.connect(self._relayout_timer.start)
         model.message_located.connect(self._show_row)
@@ -184,13 +189,16 @@ class TimelineView(QListView):
         self._restore_anchor()
 
     def _rows_changed(self, first: QModelIndex, last: QModelIndex, *_roles: object) -> None:
-        """Rows whose message (or day, or author line) changed are measured again."""
+        """Rows whose message (or day, or author line) changed are measured again, and laid
+        out at once around the reader's place (the list would otherwise lay itself out before
+        the place is taken, and lose the bottom it was following)."""
         model = self._model
         self._delegate.forget(
             model.position_at(row)
             for row in range(first.row(), last.row() + 1)
             if 0 <= row < model.rowCount()
         )
+        self._relayout()
 
     def _relayout(self) -> None:
         self._capture_anchor()
@@ -268,11 +276,40 @@ class TimelineView(QListView):
         key = event.key()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space, Qt.Key.Key_Menu):
             index = self.currentIndex()
-            if index.isValid():
+            opens = key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            if index.isValid() and not (opens and self._open_card(index)):
                 self._open_menu(index, self.visualRect(index).center())
             event.accept()
             return
         super().keyPressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        index = self.indexAt(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and index.isValid():
+            self.selectionModel().setCurrentIndex(
+                index, self.selectionModel().SelectionFlag.NoUpdate
+            )
+            if self._open_card(index):
+                event.accept()
+                return
+        super().mouseDoubleClickEvent(event)
+
+    def _open_card(self, index: QModelIndex) -> bool:
+        """Open the note of the card at `index`; False if it is no card, or its note is not here."""
+        card = index.data(CardRole)
+        if not isinstance(card, CardText) or not card.openable:
+            return False
+        self.note_card_activated.emit(card.note_id)
+        return True
+
+    def _act(self, action: str, message: Message) -> None:
+        """A button or menu choice: a card's note opens here; the rest go to the window."""
+        if action == "open_note":
+            card = self._model.card_of(message)
+            if card is not None and card.openable:
+                self.note_card_activated.emit(card.note_id)
+            return
+        self.action_requested.emit(action, message)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         index = self.indexAt(event.pos())
@@ -295,7 +332,9 @@ class TimelineView(QListView):
         return message if isinstance(message, Message) else None
 
     def actions_for(self, message: Message) -> list[str]:
-        return menu_actions(message, own=self._model.is_own(message))
+        card = self._model.card_of(message)
+        openable = card is not None and card.openable
+        return menu_actions(message, own=self._model.is_own(message), openable=openable)
 
     def _open_menu(self, index: QModelIndex, where: QPoint) -> None:
         message = index.data(CachedMessageRole)
@@ -310,6 +349,6 @@ class TimelineView(QListView):
         for action in actions:
             item = menu.addAction(ACTION_LABELS[action])
             item.setData(action)
-        menu.triggered.connect(lambda item: self.action_requested.emit(str(item.data()), message))
+        menu.triggered.connect(lambda item: self._act(str(item.data()), message))
         self.menu_opened.emit(menu)
         menu.popup(self.viewport().mapToGlobal(where))

@@ -6,33 +6,58 @@ so that a view gets what it paints in one round trip. No SQL here: only store op
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
 from wardlink.core.model import Message, Team
 from wardlink.store import messages as message_ops
+from wardlink.store import note_cards as card_ops
 from wardlink.store import search as search_ops
 from wardlink.store import teams as team_ops
 from wardlink.store.database import Store
 from wardlink.store.migrations import LOCAL_BASE
+from wardlink.store.note_cards import NoteCard
 
 POSITIONS_STEP: Final = 1000
 
 
 @dataclass(frozen=True, slots=True)
+class TimelineRows:
+    """Messages by position, and the note cards of those that share a note (by note id; a
+    note not held here is absent)."""
+
+    messages: dict[int, Message]
+    cards: dict[str, NoteCard] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class TimelinePage:
-    """Positions oldest first, the messages fetched with them, and whether older (and newer)
-    ones exist beyond them."""
+    """Positions oldest first, the messages fetched with them (and their note cards), and
+    whether older (and newer) ones exist beyond them."""
 
     positions: list[int]
     messages: dict[int, Message]
     has_older: bool
     has_newer: bool = False
     newer: list[int] = field(default_factory=list)  # known positions newer than these
+    cards: dict[str, NoteCard] = field(default_factory=dict)
 
 
 def _newest_first(store: Store, team_id: str, before: int | None, limit: int) -> list[int]:
     return message_ops.timeline_positions(store, team_id, before=before, limit=limit)
+
+
+def rows_at(store: Store, positions: list[int]) -> TimelineRows:
+    """The messages at these positions with their note cards: one query for the messages, one
+    for every note they name (never one per row)."""
+    found = message_ops.messages_at(store, positions)
+    return TimelineRows(found, cards_for(store, found.values()))
+
+
+def cards_for(store: Store, messages: Iterable[Message]) -> dict[str, NoteCard]:
+    refs = [m.note_ref for m in messages if m.note_ref is not None]
+    return card_ops.note_cards(store, refs) if refs else {}
 
 
 def older_page(store: Store, team_id: str, before: int | None, limit: int) -> TimelinePage:
@@ -40,7 +65,8 @@ def older_page(store: Store, team_id: str, before: int | None, limit: int) -> Ti
     found = _newest_first(store, team_id, before, limit + 1)
     has_older = len(found) > limit
     positions = sorted(found[:limit])
-    return TimelinePage(positions, message_ops.messages_at(store, positions), has_older)
+    rows = rows_at(store, positions)
+    return TimelinePage(positions, rows.messages, has_older, cards=rows.cards)
 
 
 def page_around(store: Store, team_id: str, position: int, limit: int) -> TimelinePage:
@@ -53,12 +79,14 @@ def page_around(store: Store, team_id: str, position: int, limit: int) -> Timeli
     window = sorted(older[:half]) + after[:half]
     at = len(older[:half]) - 1
     wanted = window[max(0, at - half // 2) : at + half // 2 + 1]
+    rows = rows_at(store, wanted)
     return TimelinePage(
         window,
-        message_ops.messages_at(store, wanted),
+        rows.messages,
         has_older=len(older) > half,
         has_newer=len(after) > half,
         newer=after[half:],
+        cards=rows.cards,
     )
 
 
@@ -101,7 +129,38 @@ def refreshed_page(
     if around is not None and around in positions:
         at = positions.index(around)
         wanted = sorted({*wanted, *positions[max(0, at - fresh // 2) : at + fresh // 2]})
-    return TimelinePage(positions, message_ops.messages_at(store, wanted), has_older)
+    rows = rows_at(store, wanted)
+    return TimelinePage(positions, rows.messages, has_older, cards=rows.cards)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadReceipts:
+    """How far the team's other members have read, as the timeline shows it: for each of them
+    (active, by name), the seq of my newest sent message they have read, where that is at or
+    after `lowest` (the oldest row the timeline holds). `complete`: every reader with a read
+    position has one here (else an older page may bring theirs)."""
+
+    readers: dict[str, str]  # staff id -> display name
+    reached: dict[str, int]  # staff id -> seq of my newest sent message they have read
+    lowest: int
+    complete: bool
+
+
+def team_read_receipts(store: Store, team_id: str, lowest: int) -> ReadReceipts:
+    """Two tiny reads (members, receipts) and one bounded walk of the team's index."""
+    readers = {
+        staff.id: staff.display_name
+        for staff in team_ops.team_members(store, team_id)
+        if staff.id != store.me and staff.active
+    }
+    read = {
+        staff: seq
+        for staff, seq in message_ops.read_receipts(store, team_id).items()
+        if staff in readers
+    }
+    mine = message_ops.my_messages_reached(store, team_id, read.values(), lowest=lowest)
+    reached = {staff: mine[seq] for staff, seq in read.items() if seq in mine}
+    return ReadReceipts(readers, reached, lowest, complete=len(reached) == len(read))
 
 
 @dataclass(frozen=True, slots=True)
