@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 from pytestqt.qtbot import QtBot
 
 from tests.sync.live_server import LiveServer
@@ -49,6 +51,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 PASSWORD = "correct horse battery staple"
 ME = demo_history.ME
+
+
+@pytest.fixture(autouse=True)
+def widgets_deleted_on_the_gui_thread() -> Iterator[None]:
+    """After each test, delete the windows it closed, and collect the cycles they were in, here
+    on the GUI thread. Left to Python's cyclic collector, a window could be freed on whichever
+    thread happens to allocate next (the DB lane, the photo worker), and Qt objects must not be
+    destroyed off their own thread."""
+    yield
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
 
 
 class GuiThreadGuard:

@@ -275,6 +275,17 @@ def prepare_answers(
     return converted, errors
 
 
+def asked_items(form: Form, answers: Mapping[str, object]) -> frozenset[str]:
+    """The linkIds of the items asked, given Python answers as a form being filled in holds them.
+
+    The same rules as `check_answers` (a condition sees only valid answers to asked questions),
+    so a form on screen shows exactly the questions the record will expect answered.
+    """
+    converted, _ = prepare_answers(form, answers)
+    enablement = _Enablement(form, converted)
+    return frozenset(item.link_id for item in form.walk() if enablement.enabled(item.link_id))
+
+
 def validate_answers(
     form: Form, answers: Mapping[str, object], *, today: dt.date | None = None
 ) -> tuple[FhirAnswers, list[FieldError]]:

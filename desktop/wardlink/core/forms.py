@@ -35,6 +35,7 @@ from wardlink.core.form_responses import (
     photo_hashes,
     summary_text,
 )
+from wardlink.core.form_validation import asked_items
 from wardlink.core.form_validation import validate_answers as _validate_answers
 from wardlink.core.response_validation import validate_response
 
@@ -72,6 +73,7 @@ __all__ = [
     "all_forms",
     "amend_response",
     "answers_of",
+    "asked_items",
     "birth_date_of",
     "build_response",
     "load_form",

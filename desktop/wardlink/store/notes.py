@@ -205,9 +205,13 @@ def submit_note(
     return note_id, Changes(notes=frozenset({draft.team_id}), outbox=True)
 
 
-def amend_note(store: Store, version_of: str, draft: NoteDraft, reason: str) -> tuple[str, Changes]:
-    """Queue an amendment: a new version of `version_of`'s lineage; the old one stays."""
-    note_id = str(uuid.uuid4())
+def amend_note(
+    store: Store, version_of: str, draft: NoteDraft, reason: str, *, note_id: str | None = None
+) -> tuple[str, Changes]:
+    """Queue an amendment: a new version of `version_of`'s lineage; the old one stays.
+
+    `note_id` is the new version's id: the record files it under its resource's id."""
+    note_id = note_id or str(uuid.uuid4())
     with store.transaction() as conn:
         row = conn.execute(
             "SELECT lineage_id, (SELECT max(version) FROM notes n2 "
