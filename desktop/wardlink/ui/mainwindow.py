@@ -32,6 +32,7 @@ from wardlink.store.errors import StoreError
 from wardlink.sync.status import SyncStatus
 from wardlink.ui import lazy_guard
 from wardlink.ui.bridge import Bridge
+from wardlink.ui.clinical_notes import attach_clinical_notes
 from wardlink.ui.composer import Composer
 from wardlink.ui.idle import IdleLock
 from wardlink.ui.lockscreen import LOCKED_TITLE, LockScreen
@@ -142,6 +143,7 @@ class MainWindow(QMainWindow):
 
         self.commands = build_actions(self)
         self._wire()
+        self.notes = attach_clinical_notes(self, bridge, policy=policy, clock=clock)
         self.team_model.reload()
         self.idle.start()
 

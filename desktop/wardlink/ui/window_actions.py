@@ -45,6 +45,8 @@ class WindowActions:
     newest: QAction
     urgent: QAction
     move_to_note: QAction
+    new_note: QAction
+    patient_notes: QAction
     acknowledge: QAction
     edit_held: QAction
     retry_held: QAction
@@ -92,6 +94,13 @@ def build_actions(window: QMainWindow) -> WindowActions:
         newest=_action(window, "Show the n&ewest messages", ["Ctrl+End"]),
         urgent=_action(window, "Mark as &urgent", ["Ctrl+Shift+U"]),
         move_to_note=_action(window, "&Move to a patient note", ["Ctrl+Shift+N"]),
+        new_note=_action(window, "&New patient note…", ["Ctrl+Shift+O"], "Fill in a clinical form"),
+        patient_notes=_action(
+            window,
+            "&Patient notes…",
+            ["Ctrl+Shift+P"],
+            "Find a patient's notes by NHS or CHI number",
+        ),
         acknowledge=_action(window, "&Acknowledge urgent message", ["Ctrl+Shift+A"]),
         edit_held=_action(window, "&Edit unsent message", ["Ctrl+E"]),
         retry_held=_action(window, "&Retry unsent message", ["Ctrl+R"]),
@@ -121,9 +130,11 @@ def build_actions(window: QMainWindow) -> WindowActions:
     message_menu.addActions([a.acknowledge, a.edit_held, a.retry_held, a.discard_held])
     message_menu.addSeparator()
     message_menu.addAction(a.retract)
+    notes_menu = bar.addMenu("&Notes")
+    notes_menu.addActions([a.new_note, a.patient_notes])
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(a.shortcuts)
-    a.menus = [app_menu, team_menu, go_menu, message_menu, help_menu]
+    a.menus = [app_menu, team_menu, go_menu, message_menu, notes_menu, help_menu]
     return a
 
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from wardlink.core.form_patient import PATIENT_GROUP
 from wardlink.core.forms import (
+    BIRTH_DATE,
     CONFIRMED,
     IDENTIFIER,
     IDENTIFIER_TYPE,
@@ -187,17 +188,24 @@ class NoteEditor(QWidget):
     # -- the API the app codes against ---------------------------------------------------------
 
     def prefill(
-        self, *, patient_system: str | None, patient_value: str | None, free_text: str
+        self,
+        *,
+        patient_system: str | None,
+        patient_value: str | None,
+        free_text: str,
+        birth_date: dt.date | None = None,
     ) -> None:
-        """Start from a chat message moved here: the identifier into the patient fields (the
-        system may be a FHIR system, `nhs`/`chi` or the guard's kind), and the text into the
-        form's main free-text question (`main_text_item`). This counts as unsaved input: the
-        chat no longer holds it."""
+        """Start from a chat message moved here: the identifier (and date of birth, if the
+        message had one) into the patient fields (the system may be a FHIR system, `nhs`/`chi`
+        or the guard's kind), and the text into the form's main free-text question
+        (`main_text_item`). This counts as unsaved input: the chat no longer holds it."""
         values: dict[str, object] = {}
         if patient_value and IDENTIFIER in self.form.by_link_id:
             # An unknown system leaves the type unchosen, for the user to say.
             values[IDENTIFIER_TYPE] = identifier_kind(patient_system)
             values[IDENTIFIER] = patient_value
+        if birth_date is not None and BIRTH_DATE in self.form.by_link_id:
+            values[BIRTH_DATE] = birth_date
         target = main_text_item(self.form)
         if target is not None and free_text.strip():
             values[target.link_id] = free_text
