@@ -33,6 +33,10 @@ def test_the_screenshots_are_rendered(tmp_path: Path) -> None:
         "search-results.png",
         "lock-screen.png",
         "main-window-dark.png",
+        "move-to-patient-note.png",
+        "wound-assessment-photo.png",
+        "news2-score.png",
+        "patient-view.png",
         "offline-queued.png",
         "sign-in-shared-pc.png",
     ]

@@ -19,9 +19,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QCheckBox, QDialog, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QHBoxLayout,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from wardlink.core.clock import SYSTEM_CLOCK, Clock
 from wardlink.core.policy import Policy
@@ -122,10 +129,13 @@ class NoteWindow(QDialog):
         self.share.setChecked(True)
         self.share.setVisible(share_in is not None)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 8)
+        layout.setContentsMargins(0, 0, 0, 12)
         layout.addWidget(editor, 1)
-        layout.addWidget(self.share, 0, Qt.AlignmentFlag.AlignLeft)
-        self.share.setContentsMargins(20, 0, 0, 0)
+        row = QHBoxLayout()
+        row.setContentsMargins(20, 0, 20, 0)
+        row.addWidget(self.share)
+        row.addStretch(1)
+        layout.addLayout(row)
         editor.cancelled.connect(self.close)
         self.resize(1000, 860)
         self._closing_for_good = False
@@ -185,7 +195,7 @@ class ClinicalNotes(QObject):
         self._set_composer_text = set_composer_text
         self._show_error = show_error
         self._show_notice = show_notice
-        self._choose = choose or _choose_form
+        self.choose = choose or _choose_form
         self.editor_window: NoteWindow | None = None
         self._patients: PatientDialog | None = None
         self._hidden_by_lock = False
@@ -199,7 +209,7 @@ class ClinicalNotes(QObject):
         team = self._team_or_say_why()
         if team is None:
             return None
-        form = self._choose(self._window)
+        form = self.choose(self._window)
         return None if form is None else self._open_editor(form, *team)
 
     def move_to_note(self, text: str, findings: Sequence[Finding]) -> NoteWindow | None:
@@ -209,7 +219,7 @@ class ClinicalNotes(QObject):
         team = self._team_or_say_why()
         if team is None:
             return None
-        form = self._choose(self._window)
+        form = self.choose(self._window)
         if form is None:
             return None
         moved = split_for_note(text, findings)

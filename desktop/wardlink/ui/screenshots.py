@@ -271,16 +271,24 @@ def shot_sign_in_returning(demo: ServerDemo, out: Path) -> Path:
     return grab(screen, out / "sign-in-shared-pc.png")
 
 
-SHOTS: tuple[Callable[[ServerDemo, Path], Path], ...] = (
-    shot_sign_in,
-    shot_main_window,
-    shot_composer_refusing,
-    shot_search,
-    shot_lock_screen,
-    shot_main_window_dark,
-    shot_offline,
-    shot_sign_in_returning,
-)
+def shots() -> tuple[Callable[[ServerDemo, Path], Path], ...]:
+    """Every shot, in the order taken (the note shots file a note, so they come while online)."""
+    from wardlink.ui import note_screenshots as notes
+
+    return (
+        shot_sign_in,
+        shot_main_window,
+        shot_composer_refusing,
+        shot_search,
+        shot_lock_screen,
+        shot_main_window_dark,
+        notes.shot_move_to_note,
+        notes.shot_wound_with_photo,
+        notes.shot_news2,
+        notes.shot_patient_view,
+        shot_offline,
+        shot_sign_in_returning,
+    )
 
 
 def render_all(out: Path) -> list[Path]:
@@ -304,7 +312,7 @@ def render_all(out: Path) -> list[Path]:
         wardlink.start()
         demo = ServerDemo(server, wardlink)
         try:
-            return [shot(demo, out) for shot in SHOTS]
+            return [shot(demo, out) for shot in shots()]
         finally:
             wardlink.shutdown()
             wardlink.sign_in_window.close()
