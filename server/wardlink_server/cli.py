@@ -13,14 +13,15 @@ import argparse
 import contextlib
 import getpass
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from alembic.util.exc import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
-from wardlink_server import audit, directory
+from wardlink.core.policy import PolicyError
+from wardlink_server import audit, directory, server_policy
 from wardlink_server.audit import CLI
 from wardlink_server.config import ServerConfig, default_database_url
 from wardlink_server.database import DatabaseError, backend_of
@@ -48,10 +49,17 @@ def database_url(given: str | None) -> str:
 
 
 @contextlib.contextmanager
-def opened(args: argparse.Namespace, *, docs: bool = False) -> Iterator[Services]:
+def opened(
+    args: argparse.Namespace,
+    *,
+    docs: bool = False,
+    policy: Mapping[str, object] | None = None,
+) -> Iterator[Services]:
     """The services for `--database`, its schema created or migrated; closed afterwards."""
     services = build_services(
-        ServerConfig(database_url=database_url(args.database), docs_enabled=docs)
+        ServerConfig(
+            database_url=database_url(args.database), docs_enabled=docs, policy=policy or {}
+        )
     )
     try:
         yield services
@@ -241,7 +249,16 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> None:
             "--workers above 1 needs a PostgreSQL database (--database postgresql://…): "
             "SQLite is served by one process"
         )
-    with opened(args, docs=args.docs) as services:
+    policy: dict[str, object] = {}
+    path = server_policy.policy_path(args.policy)
+    if path is not None:
+        try:
+            policy = server_policy.read_policy_file(path)
+        except PolicyError as exc:
+            raise Failure(f"The server policy is not valid: {exc}") from None
+    with opened(args, docs=args.docs, policy=policy) as services:
+        if server_policy.publish(services):
+            print("The server policy changed: signed-in clients are being told.", file=out)
         try:
             serve.run(
                 services, host=args.host, port=args.port, tls=(args.tls_cert, args.tls_key),
@@ -272,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-cert", metavar="FILE")
     serve.add_argument("--tls-key", metavar="FILE")
     serve.add_argument("--docs", action="store_true", help="serve the interactive API docs")
+    serve.add_argument(
+        "--policy", metavar="FILE",
+        help="the server policy, a TOML file (default: $WARDLINK_SERVER_POLICY; none: defaults)",
+    )  # fmt: skip
     serve.add_argument(
         "--workers", type=_workers, default=1, metavar="N",
         help="server processes sharing the port (above 1 needs PostgreSQL)",
