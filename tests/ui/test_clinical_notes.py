@@ -11,7 +11,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import settle
-from tests.ui.forms.driver import TYPED, field_of, fill
+from tests.ui.forms.driver import PATIENT, TODAY, TYPED, field_of, fill
 from tests.ui.forms.test_every_form import submit
 from wardlink.core.forms import load_form
 from wardlink.core.guard import scan
@@ -21,7 +21,9 @@ from wardlink.store.lane import DbLane
 from wardlink.ui import clinical_notes, demo_history
 from wardlink.ui.bridge import Bridge
 from wardlink.ui.clinical_notes import NoteWindow, split_for_note
+from wardlink.ui.forms import NoteEditor
 from wardlink.ui.forms.date_inputs import DateInput
+from wardlink.ui.forms.filing import file_note
 from wardlink.ui.forms.note_editor import main_text_item
 from wardlink.ui.forms.patient_inputs import PatientNumberInput
 from wardlink.ui.forms.text_inputs import TextBlockInput
@@ -144,3 +146,28 @@ def test_one_note_at_a_time_the_open_one_comes_back(qtbot: QtBot, window: MainWi
     window.commands.new_note.trigger()
     assert window.notes.editor_window is first
     assert len(window.findChildren(NoteWindow)) == 1
+
+
+def test_a_chi_number_is_filed_under_the_health_boards_system(
+    qtbot: QtBot, lane: DbLane, directory: None
+) -> None:
+    """The CHI system comes from policy (it differs between health boards)."""
+    board_system = "urn:oid:2.16.840.1.113883.2.1.3.2.4.16.99"
+    editor = NoteEditor(
+        load_form("sbar-handover"),
+        team_id=demo_history.WARD.id,
+        team_name=demo_history.WARD.name,
+        max_photo_bytes=10 * 2**20,
+        today=lambda: TODAY,
+        chi_system=board_system,
+    )
+    qtbot.addWidget(editor)
+    editor.show()
+    fill(qtbot, editor, {**PATIENT, "patient.identifierSystem": "chi"})
+    editor.view.set_answers({"patient.identifier": "1203501005"})
+    fill(qtbot, editor, TYPED["sbar-handover"])
+    filled = submit(qtbot, editor)
+    assert (filled.draft.patient_system, filled.draft.patient_value) == (board_system, "1203501005")
+    note_id, _changes = lane.call(file_note, filled)
+    note = lane.call(notes.get_note, note_id)
+    assert note is not None and note.patient_system == board_system

@@ -263,6 +263,7 @@ class ClinicalNotes(QObject):
             team_name=team_name,
             max_photo_bytes=max_bytes_from_policy(self._policy.max_photo_mb),
             today=lambda: self._clock.now().astimezone().date(),
+            chi_system=self._policy.chi_system,
         )
         verb = "Amend" if amending else "New"
         window = NoteWindow(

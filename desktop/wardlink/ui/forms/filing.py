@@ -18,6 +18,7 @@ from collections.abc import Callable
 from wardlink.core.clock import format_timestamp
 from wardlink.core.fhir import Json, staff_reference
 from wardlink.core.forms import InvalidAnswers, validate_response
+from wardlink.core.identifiers import DEFAULT_CHI_SYSTEM, NHS_NUMBER_SYSTEM
 from wardlink.store import attachments, notes, teams
 from wardlink.store.changes import Changes
 from wardlink.store.database import Store
@@ -34,7 +35,14 @@ def _signed(store: Store, draft: NoteDraft, *, amendment: bool) -> NoteDraft:
         "author": staff_reference(store.me, me.display_name if me is not None else ""),
         "authored": authored,
     }
-    errors = validate_response(resource, amendment=amendment, today=store.clock.now().date())
+    # A CHI number is filed under the health board's CHI system (from policy), which the
+    # editor used; the record server checks it against its own.
+    chi_system = (
+        DEFAULT_CHI_SYSTEM if draft.patient_system == NHS_NUMBER_SYSTEM else draft.patient_system
+    )
+    errors = validate_response(
+        resource, amendment=amendment, today=store.clock.now().date(), chi_system=chi_system
+    )
     if errors:
         raise InvalidAnswers(errors)
     return dataclasses.replace(draft, resource=resource, authored=authored)

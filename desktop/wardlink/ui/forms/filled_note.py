@@ -21,6 +21,7 @@ from wardlink.core.forms import (
     photo_hashes,
     summary_text,
 )
+from wardlink.core.identifiers import DEFAULT_CHI_SYSTEM
 from wardlink.core.photos import ProcessedPhoto
 from wardlink.store.notes import NoteDraft
 
@@ -70,17 +71,20 @@ def fill_note(
     today: dt.date,
     previous: Mapping[str, object] | None = None,
     reason: str = "",
+    chi_system: str = DEFAULT_CHI_SYSTEM,
 ) -> FilledNote:
     """The note for `answers` (a new version of `previous` when given); InvalidAnswers says
     what to fix, PhotosNotHere if a referenced photo's bytes are missing."""
     if previous is None:
         resource = build_response(
-            form, answers, staff_id=UNSIGNED, staff_name=UNSIGNED, today=today
-        )
+            form, answers, staff_id=UNSIGNED, staff_name=UNSIGNED, today=today,
+            chi_system=chi_system,
+        )  # fmt: skip
     else:
         resource = amend_response(
-            previous, answers, reason=reason, staff_id=UNSIGNED, staff_name=UNSIGNED, today=today
-        )
+            previous, answers, reason=reason, staff_id=UNSIGNED, staff_name=UNSIGNED, today=today,
+            chi_system=chi_system,
+        )  # fmt: skip
     hashes = photo_hashes(resource)
     held = {photo.sha256: photo for photo in photos}
     if any(sha not in held for sha in hashes):

@@ -36,6 +36,7 @@ from wardlink.core.forms import (
     answers_of,
     build_response,
 )
+from wardlink.core.identifiers import DEFAULT_CHI_SYSTEM
 from wardlink.core.model import Note
 from wardlink.core.photos import ProcessedPhoto
 from wardlink.ui.forms.answer_words import patient_words
@@ -89,9 +90,11 @@ class NoteEditor(QWidget):
         team_name: str,
         max_photo_bytes: int,
         today: Callable[[], dt.date] = dt.date.today,
+        chi_system: str = DEFAULT_CHI_SYSTEM,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.chi_system = chi_system  # the health board's, from policy
         self.setObjectName("noteEditor")
         self.setAccessibleName(f"Patient note: {form.title}")
         self.form = form
@@ -283,6 +286,7 @@ class NoteEditor(QWidget):
                 today=self._today(),
                 previous=self._previous,
                 reason=reason,
+                chi_system=self.chi_system,
             )
         except InvalidAnswers as invalid:
             dialog.show_problem(" ".join(e.message for e in invalid.errors))
