@@ -192,6 +192,7 @@ def test_answers_are_grouped_like_the_form() -> None:
     patient = {a.question: a.lines for a in content.sections[0].answers}
     assert patient["Date of birth"] == ("12 Mar 1948",)
     assert patient["Patient identifier"] == ("NHS number",)
+    assert patient["NHS or CHI number"] == ("943 476 5919",)  # as read aloud, not bare digits
     situation = {a.question: a.lines for a in content.sections[1].answers}
     assert situation["How worried are you?"] == ("Concerned: needs review",)
     assert content.photos == () and content.readable

@@ -14,6 +14,7 @@ from typing import Final
 from wardlink.core.fhir import PatientIdentifier
 from wardlink.core.form_answers import PhotoLike, display, from_fhir
 from wardlink.core.form_definitions import Item, UnknownQuestionnaire
+from wardlink.core.form_patient import IDENTIFIER
 from wardlink.core.form_validation import FhirAnswers
 from wardlink.core.identifiers import (
     NHS_NUMBER_SYSTEM,
@@ -207,7 +208,22 @@ def note_content(note: Note) -> NoteContent:
                 photo = from_fhir(item, answer)
                 if isinstance(photo, PhotoLike):
                     titles.setdefault(photo.sha256, photo.title)
-    return NoteContent(tuple(_sections(form.items, given)), _photos(note, titles))
+    sections = _sections(form.items, given)
+    if IDENTIFIER in form.by_link_id:  # the number as staff read it aloud, not bare digits
+        number_question = form.by_link_id[IDENTIFIER].text
+        patient = PatientIdentifier(note.patient_system, note.patient_value)
+        spoken = identifier_text(patient).removeprefix(f"{identifier_kind(patient)} ")
+        sections = [
+            Section(
+                section.heading,
+                tuple(
+                    Answer(a.question, (spoken,)) if a.question == number_question else a
+                    for a in section.answers
+                ),
+            )
+            for section in sections
+        ]
+    return NoteContent(tuple(sections), _photos(note, titles))
 
 
 def _photos(note: Note, titles: Mapping[str, str]) -> tuple[PhotoRef, ...]:
