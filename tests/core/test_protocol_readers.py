@@ -18,6 +18,9 @@ from wardlink.core.protocol import Event, MessageData, ProtocolError
 from wardlink.core.protocol.fields import (
     EVENT_TYPES,
     MAX_BODY_CHARS,
+    is_plain_str,
+    is_timestamp,
+    is_uuid,
     read_int,
     read_opt_uuid,
     read_priority,
@@ -193,7 +196,9 @@ def message(**fields: object) -> dict[str, object]:
 
 
 message_fields = st.dictionaries(
-    st.sampled_from(["id", "op_id", "author", "body", "priority", "client_ts", "note_ref"]),
+    st.sampled_from(
+        ["id", "op_id", "author", "body", "priority", "client_ts", "server_ts", "note_ref"]
+    ),
     st.one_of(values, st.fixed_dictionaries({"id": values, "display_name": values})),
     max_size=3,
 )
@@ -209,3 +214,42 @@ def test_messages_read_as_the_plain_reading(value: object) -> None:
                   read.priority, read.client_ts, read.server_ts, read.note_ref)  # fmt: skip
         quick = ("value", fields)
     assert quick == outcome(lambda: plain_message(value))
+
+
+PREDICATES: list[tuple[Callable[[object], bool], Callable[..., object]]] = [
+    (is_uuid, plain_uuid),
+    (is_timestamp, plain_timestamp),
+    (is_plain_str, plain_str),
+    (
+        lambda v: is_plain_str(v, MAX_BODY_CHARS),
+        lambda o, k, p: plain_str(o, k, p, max_chars=MAX_BODY_CHARS),
+    ),
+]
+
+
+@pytest.mark.parametrize(("quick", "plain"), PREDICATES)
+@settings(max_examples=300, derandomize=True)
+@given(value=values)
+def test_a_quick_test_passes_only_what_the_plain_reading_returns_as_it_is(
+    quick: Callable[[object], bool], plain: Callable[..., object], value: object
+) -> None:
+    """The quick paths trust these tests: each passes a value only if the full reading would
+    return that very value (it may send plain but unusual values the long way)."""
+    if quick(value):
+        assert outcome(lambda: plain({"k": value}, "k", "")) == ("value", value)
+
+
+@pytest.mark.parametrize(
+    ("field", "other"),
+    [("client_ts", "server_ts"), ("server_ts", "client_ts")],
+)
+def test_each_message_time_is_checked_even_where_the_other_is_valid(field: str, other: str) -> None:
+    bad = "2026-02-30T09:15:02.123Z"
+    refused = outcome(lambda: MessageData.from_json(message(**{field: bad, other: TS})))
+    assert refused == (
+        "refused",
+        f"data.{field}",
+        "timestamp names a date or time that does not exist",
+    )
+    both = outcome(lambda: MessageData.from_json(message(client_ts=bad, server_ts=bad)))
+    assert both[:2] == ("refused", "data.client_ts")

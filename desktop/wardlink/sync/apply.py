@@ -47,7 +47,6 @@ from wardlink.core.protocol.fields import (
     read_timestamp,
     read_uuid,
 )
-from wardlink.core.protocol.pull import read_message
 from wardlink.store import attachments, audit, messages, notes, retention, teams
 from wardlink.store.changes import NOTHING, Changes
 from wardlink.store.database import Store
@@ -55,6 +54,7 @@ from wardlink.store.lane import DbLane
 from wardlink.store.messages import RemoteMessage
 from wardlink.store.notes import RemoteNote
 from wardlink.sync.client import RecordClient
+from wardlink.sync.message_rows import MessageRead, read_remote_message
 
 CURSOR_KEY: Final = "cursor"  # sync_state: the pull cursor, the highest seq applied
 SERVER_POLICY_KEY: Final = "policy.server"  # sync_state: the server's policy (as sign-in keeps it)
@@ -180,14 +180,21 @@ class EventApplier:
         self._photos: dict[str, None] = {}
         self._policy_changed = False
 
-    def apply(self, event: Event) -> None:
+    def apply(self, event: Event, read: MessageRead = None) -> None:
+        """Apply `event` (or batch it); `read`: a `message` event as `message_rows` read it
+        ahead, on another thread, or None to read it here."""
         try:
             if self._history_of is not None and (
                 event.type not in HISTORY_TYPES or event.team_id != self._history_of
             ):
                 raise _Skip("is not part of this team's history")
             if event.type == "message":
-                self._messages.append((event, self._read_message(event)))
+                self._team_of(event)  # a team held here, or skipped
+                if read is None:
+                    read = read_remote_message(event)
+                elif isinstance(read, ProtocolError):
+                    raise read
+                self._messages.append((event, read))
             elif event.type in ("note", "note.amended"):
                 self._notes.append((event, self._read_note(event)))
             else:
@@ -303,17 +310,6 @@ class EventApplier:
         return done or frozenset()
 
     # -- message and note events, read into store rows --------------------------------------
-
-    def _read_message(self, event: Event) -> RemoteMessage:
-        team = self._team_of(event)
-        # The fields as MessageData holds them, without making one: this runs for every message.
-        message_id, _op, author_id, author_name, body, priority, client_ts, server_ts, note_ref = (
-            read_message(event.data)
-        )
-        return RemoteMessage(
-            event.seq, message_id, team, author_id, author_name, body, priority, client_ts,
-            server_ts, note_ref,
-        )  # fmt: skip
 
     def _read_note(self, event: Event) -> RemoteNote:
         team = self._team_of(event)

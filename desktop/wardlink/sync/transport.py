@@ -72,6 +72,22 @@ def _retry_after(response: requests.Response) -> float | None:
         return None  # an HTTP date: rare, and the back-off covers it
 
 
+class _Bearer(requests.auth.AuthBase):
+    """The session token on every request that has one.
+
+    As the session's auth it also keeps requests from looking for credentials in a netrc file
+    on every request (file look-ups in the home folder each time, about a millisecond), and from
+    sending such credentials, in place of the token, to a server host that file names."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self._transport.token:
+            request.headers["Authorization"] = f"Bearer {self._transport.token}"
+        return request
+
+
 class Transport:
     """Requests to one record server. Not thread-safe: one per thread."""
 
@@ -87,18 +103,13 @@ class Transport:
         self.timeouts = timeouts or Timeouts()
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        self.session.auth = _Bearer(self)
         if ca_bundle is not None:
             self.session.verify = str(ca_bundle)
         self.token: str | None = None
 
     def close(self) -> None:
         self.session.close()
-
-    def _headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        headers = dict(extra or {})
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        return headers
 
     def request(
         self,
@@ -112,7 +123,7 @@ class Transport:
         read_timeout: float | None = None,
     ) -> requests.Response:
         """Send one request; raise the sync error for anything but a 2xx answer."""
-        sent_headers = self._headers(headers)
+        sent_headers = dict(headers or {})
         if json_body is not None:
             data = json.dumps(json_body, separators=(",", ":")).encode("utf-8")
             sent_headers["Content-Type"] = "application/json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Final, Literal, TypeAlias
+from typing import Final, Literal, TypeAlias, TypeGuard
 
 from wardlink.core.clock import check_timestamp
 
@@ -144,6 +144,33 @@ def read_int(obj: Mapping[str, Json], key: str, path: str, *, minimum: int = 0) 
     if value > 2**62:
         raise ProtocolError(where, "is too large")
     return value
+
+
+def is_plain_str(value: Json, max_chars: int = MAX_NAME_CHARS) -> TypeGuard[str]:
+    """Whether `read_str` takes `value` on its quick path (a plain ASCII, non-blank string)."""
+    return (
+        type(value) is str
+        and len(value) <= max_chars
+        and value.isascii()
+        and bool(value)
+        and not value.isspace()
+    )
+
+
+def is_uuid(value: Json) -> TypeGuard[str]:
+    """Whether `read_uuid` returns `value` as it is."""
+    return type(value) is str and UUID_PATTERN.fullmatch(value) is not None
+
+
+def is_timestamp(value: Json) -> TypeGuard[str]:
+    """Whether `read_timestamp` returns `value` as it is."""
+    if type(value) is not str:
+        return False
+    try:
+        check_timestamp(value)  # a string of the wire form is short, plain ASCII
+    except ValueError:
+        return False
+    return True
 
 
 def read_timestamp(obj: Mapping[str, Json], key: str, path: str) -> str:
