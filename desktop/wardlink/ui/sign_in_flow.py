@@ -212,14 +212,22 @@ class SignInFlow:
                 progress(first_sync_text(received))
                 if not applied.more:
                     break
-            while True:
-                done = backfill_all(
-                    result.lane, client, history_days=history_days, clock=self.clock, max_pages=1
-                )
-                received += sum(team.applied for team in done)
+            # Every team's newest page first, so each opens with its latest news; then the
+            # rest of the history window, fetched ahead while earlier pages are written.
+            done = backfill_all(
+                result.lane, client, history_days=history_days, clock=self.clock, max_pages=1
+            )
+            received += sum(team.applied for team in done)
+            progress(first_sync_text(received))
+
+            def more(events: int) -> None:
+                nonlocal received
+                received += events
                 progress(first_sync_text(received))
-                if all(team.complete or team.left_team or team.pages == 0 for team in done):
-                    break
+
+            backfill_all(
+                result.lane, client, history_days=history_days, clock=self.clock, on_applied=more
+            )
 
     def _profile(self, staff_id: str | None) -> ProfileInfo | None:
         return next((p for p in self.profiles.list() if p.staff_id == staff_id), None)
