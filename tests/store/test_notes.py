@@ -176,3 +176,39 @@ def test_filed_notes_age_out(store: Store, clock: ManualClock) -> None:
     retention.purge_older_than(store, 30)
     assert notes.get_note(store, note_id) is None
     assert ME  # the profile owner is unaffected
+
+
+def test_a_colleagues_version_filed_first_moves_ours_up_and_both_are_kept(store: Store) -> None:
+    """Bob's version 2 reaches the record while ours (also amending version 1) waits here."""
+    first_remote = RemoteNote(
+        seq=60, id="n-1", version=1, version_of=None, team_id=WARD, author_id=OTHER,
+        author_name="Bob Brown", form_url="u", form_version="1", form_title="Wound assessment",
+        patient_system=NHS, patient_value="9990000018", status="completed",
+        authored="2026-11-28T08:00:00.000Z", resource={"resourceType": "QuestionnaireResponse"},
+        search_text="first look",
+    )  # fmt: skip
+    with store.transaction():
+        notes.apply_remote_notes_in_tx(store, [first_remote])
+    attachments.put_attachment(store, PHOTO_SHA, "image/jpeg", PHOTO)
+    ours, _ = notes.amend_note(
+        store, "n-1", draft(text="our correction", photos=(PHOTO_SHA,)), "wrong site"
+    )
+    assert [v.version for v in notes.note_versions(store, "n-1")] == [1, 2]
+
+    bobs = dataclasses.replace(
+        first_remote, seq=61, id="n-2", version=2, version_of="n-1", status="amended",
+        search_text="bob's correction", lineage_id="n-1",
+    )  # fmt: skip
+    with store.transaction():
+        notes.apply_remote_notes_in_tx(store, [bobs])
+
+    versions = notes.note_versions(store, "n-1")
+    assert [(v.id, v.version, v.state) for v in versions] == [
+        ("n-1", 1, NoteState.FILED),
+        ("n-2", 2, NoteState.FILED),
+        (ours, 3, NoteState.QUEUED),
+    ]
+    assert versions[2].photos == (PHOTO_SHA,) and versions[2].version_of == "n-1"
+    (op,) = outbox.next_batch(store)  # our amendment still goes; the record decides
+    assert op.type == "note.amend" and op.payload["note_id"] == ours
+    assert {n.id for n in search.search_notes(store, "correction")} == {"n-2", ours}

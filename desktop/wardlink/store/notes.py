@@ -270,6 +270,7 @@ def apply_remote_notes_in_tx(store: Store, notes: Iterable[RemoteNote]) -> froze
                 "SELECT lineage_id FROM notes WHERE id = ?", (note.version_of,)
             ).fetchone()
             lineage_id = note.version_of if row is None else str(row[0])
+        _make_way_for(store, lineage_id, note.version)
         _insert_version(
             store,
             pos=note.seq,
@@ -284,6 +285,43 @@ def apply_remote_notes_in_tx(store: Store, notes: Iterable[RemoteNote]) -> froze
             draft=note,
         )
     return frozenset(teams)
+
+
+def _make_way_for(store: Store, lineage_id: str, version: int) -> None:
+    """A colleague's version `version` has been filed: a version of ours that is still only
+    here (queued or held) and took that number moves up to the next free one.
+
+    Version numbers of what is not yet filed are this PC's guess; the record's are the ones that
+    count. Versions are append-only, so the row moves by being deleted and written again, whole,
+    with its photos, under the same id and position (its outbox op refers to it by id).
+    """
+    conn = store.conn
+    row = conn.execute(
+        "SELECT * FROM notes WHERE lineage_id = ? AND version = ? AND state != 'filed'",
+        (lineage_id, version),
+    ).fetchone()
+    if row is None:
+        return
+    columns = [d[0] for d in conn.execute("SELECT * FROM notes LIMIT 0").description]
+    values = dict(zip(columns, row, strict=True))
+    photos = conn.execute(
+        "SELECT sha256, position FROM note_photos WHERE note_id = ? ORDER BY position",
+        (values["id"],),
+    ).fetchall()
+    (latest,) = conn.execute(
+        "SELECT max(version) FROM notes WHERE lineage_id = ?", (lineage_id,)
+    ).fetchone()
+    values["version"] = max(int(latest), version) + 1
+    conn.execute("DELETE FROM notes WHERE id = ?", (values["id"],))
+    marks = ", ".join("?" * len(columns))
+    conn.execute(
+        f"INSERT INTO notes({', '.join(columns)}) VALUES ({marks})",
+        [values[c] for c in columns],
+    )
+    conn.executemany(
+        "INSERT INTO note_photos(note_id, sha256, position) VALUES (?, ?, ?)",
+        [(values["id"], str(sha), int(position)) for sha, position in photos],
+    )
 
 
 def notes_at(store: Store, positions: Sequence[int]) -> dict[int, Note]:
