@@ -486,18 +486,23 @@ def _note_event(seq: int, resource: dict[str, Any], version_of: str | None = Non
     return Event(seq, kind, TEAM, AT, data.to_json())
 
 
-def test_a_clash_with_local_data_skips_that_event_only(store: Store) -> None:
+def _amendment(first: dict[str, Any], who: tuple[str, str], allergies: str) -> dict[str, Any]:
+    resource: dict[str, Any] = forms.amend_response(
+        first,
+        {**forms.answers_of(first), "sbar.background.allergies": allergies},
+        reason="Allergy recorded wrongly",
+        staff_id=who[0],
+        staff_name=who[1],
+    )
+    return resource
+
+
+def test_a_colleagues_amendment_filed_first_is_kept_beside_ours(store: Store) -> None:
     first = note_resource((OTHER, "Bob Brown"))
     apply_page(store, PullResponse((_note_event(1, first),), next=1, more=False))
     # Here, an amendment of it waits to be sent; meanwhile Bob's own amendment is filed: both
-    # are version 2, which the store allows once per note. Bob's is skipped, the rest applied.
-    local = forms.amend_response(
-        first,
-        {**forms.answers_of(first), "sbar.background.allergies": "None known"},
-        reason="Allergy recorded wrongly",
-        staff_id=ME,
-        staff_name="Alice Adams",
-    )
+    # were version 2. Bob's is the record's version 2; ours moves up and still waits to go.
+    local = _amendment(first, (ME, "Alice Adams"), "None known")
     draft = notes.NoteDraft(
         team_id=TEAM,
         form_url="https://wardlink.example/Questionnaire/sbar-handover",
@@ -508,26 +513,49 @@ def test_a_clash_with_local_data_skips_that_event_only(store: Store) -> None:
         authored=str(local["authored"]),
         resource=local,
     )
-    notes.amend_note(store, first["id"], draft, "Allergy recorded wrongly")
-    theirs = forms.amend_response(
-        first,
-        {**forms.answers_of(first), "sbar.background.allergies": "Latex"},
-        reason="Allergy added",
-        staff_id=OTHER,
-        staff_name="Bob Brown",
-    )
+    ours, _ = notes.amend_note(store, first["id"], draft, "Allergy recorded wrongly")
+    theirs = _amendment(first, (OTHER, "Bob Brown"), "Latex")
     page = PullResponse(
         (_message_event(2), _note_event(3, theirs, version_of=first["id"]), _message_event(4)),
         next=4,
         more=False,
     )
     applied = apply_page(store, page)
-    assert applied.applied == 2 and applied.cursor == 4
-    assert [(s.seq, s.reason) for s in applied.skipped] == [
-        (3, "clashes with data held on this device")
+    assert applied.applied == 3 and applied.cursor == 4 and applied.skipped == ()
+    versions = notes.note_versions(store, first["id"])
+    assert [(v.id, v.version) for v in versions] == [
+        (first["id"], 1),
+        (theirs["id"], 2),
+        (ours, 3),
     ]
-    assert [m.seq for m in messages.latest_messages(store, TEAM)] == [2, 4]
-    assert notes.get_note(store, str(theirs["id"])) is None
+
+
+def test_a_clash_with_local_data_skips_that_event_only(store: Store) -> None:
+    first = note_resource((OTHER, "Bob Brown"))
+    theirs = _amendment(first, (OTHER, "Bob Brown"), "Latex")
+    apply_page(
+        store,
+        PullResponse(
+            (_note_event(1, first), _note_event(2, theirs, version_of=first["id"])),
+            next=2,
+            more=False,
+        ),
+    )
+    # A second, different "version 2" of the same note: the record would never send it, and
+    # the filed version 2 here stays as it is. It is skipped; the rest of the page applies.
+    other = _amendment(first, (OTHER, "Bob Brown"), "Peanuts")
+    page = PullResponse(
+        (_message_event(3), _note_event(4, other, version_of=first["id"]), _message_event(5)),
+        next=5,
+        more=False,
+    )
+    applied = apply_page(store, page)
+    assert applied.applied == 2 and applied.cursor == 5
+    assert [(s.seq, s.reason) for s in applied.skipped] == [
+        (4, "clashes with data held on this device")
+    ]
+    assert [m.seq for m in messages.latest_messages(store, TEAM)] == [3, 5]
+    assert notes.get_note(store, str(other["id"])) is None
 
 
 def test_policy_and_staff_updates(store: Store) -> None:
