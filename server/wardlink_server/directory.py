@@ -326,9 +326,26 @@ def start_session(
     kind: str,
     ttl: timedelta,
 ) -> tuple[str, str]:
-    """A new session; returns (token, expires_at). Only the token's hash is stored."""
+    """A new session; returns (token, expires_at). Only the token's hash is stored.
+
+    A password sign-in replaces the staff member's earlier password session on that device: a
+    PC signs in again after a sign-out it could not tell the server about (it was offline), and
+    the old session must not outlive it.
+    """
     token, token_hash = new_token()
     expires_at = services.later(ttl)
+    if kind == "password":
+        s = schema.sessions
+        conn.execute(
+            update(s)
+            .where(
+                s.c.staff_id == staff_id,
+                s.c.device_id == device_id,
+                s.c.kind == "password",
+                s.c.ended_at.is_(None),
+            )
+            .values(ended_at=services.now())
+        )
     conn.execute(
         insert(schema.sessions).values(
             token_hash=token_hash,

@@ -345,6 +345,19 @@ def test_sign_out_ends_only_that_token(
     assert "session.end" in [a["action"] for a in audit_actions(services)]
 
 
+def test_signing_in_again_on_a_device_ends_its_earlier_session(
+    client: TestClient, board: Directory
+) -> None:
+    """A PC that signed out offline signs in again: the session it could not end ends now."""
+    left_behind = token_of(client, "alice")
+    elsewhere = token_of(client, "alice", device=DEVICE_B)
+    again = token_of(client, "alice")
+    refused = client.get("/api/v1/lease", headers=auth(left_behind))
+    assert (refused.status_code, error_of(refused)["code"]) == (401, "unauthenticated")
+    for token in (again, elsewhere):  # another PC's session is its own
+        assert client.get("/api/v1/lease", headers=auth(token)).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("method", "url"),
     [
