@@ -112,10 +112,13 @@ def test_the_lock_screen_shows_nothing_of_any_team_or_patient(
     window.composer.set_text("Draft about Mrs Patel in bay 3")  # a draft the guard refuses
     window.open_search()
     assert window.search_dialog is not None
-    window.search_dialog.query.setText("bay")
+    qtbot.keyClicks(window.search_dialog.query, "bay")
+    assert window.search_dialog.query.isUndoAvailable()
     qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert window.is_locked
     settle(qtbot, bridge)
+    query = window.search_dialog.query
+    assert query.text() == "" and not query.isUndoAvailable()  # Ctrl+Z cannot bring it back
 
     shown = shown_strings(window)
     assert shown == {
