@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from tests.qt_wait import wait_shown
 from wardlink.ui import launch
 from wardlink.ui.launch import (
     PROBLEM_TITLE,
@@ -103,7 +104,7 @@ def test_the_problem_box_says_why_plainly(qtbot: QtBot, tmp_path: Path) -> None:
     assert box.accessibleName() == PROBLEM_TITLE
     assert box.icon() is box.Icon.Critical
     box.show()
-    qtbot.waitExposed(box)
+    wait_shown(qtbot, box)
     assert box.grab().save(str(tmp_path / "start-problem.png"))
 
 

@@ -19,6 +19,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 from pytestqt.qtbot import QtBot
 
+from tests.qt_wait import wait_shown
 from tests.sync.live_server import LiveServer
 from wardlink.core.clock import ManualClock
 from wardlink.core.policy import Policy
@@ -170,7 +171,7 @@ def open_window(
         window.team_list.prefer(team)
     window.resize(1100, 760)
     window.show()
-    qtbot.waitExposed(window)
+    wait_shown(qtbot, window)
     qtbot.waitUntil(
         lambda: (
             window.timeline_model.team_id is not None

@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from pytestqt.qtbot import QtBot
 
+from tests.qt_wait import wait_shown
 from tests.ui.conftest import settle
 from tests.ui.forms.driver import PATIENT, TODAY, TYPED, field_of, fill
 from tests.ui.forms.test_every_form import submit
@@ -57,7 +58,7 @@ def move_text_to_a_note(qtbot: QtBot, window: MainWindow, text: str) -> NoteWind
     window.commands.move_to_note.trigger()
     note_window = window.notes.editor_window
     assert note_window is not None
-    qtbot.waitExposed(note_window)
+    wait_shown(qtbot, note_window)
     return note_window
 
 
@@ -128,7 +129,7 @@ def test_the_lock_hides_a_note_being_written_and_unlocking_brings_it_back(
     window.commands.new_note.trigger()
     note_window = window.notes.editor_window
     assert note_window is not None
-    qtbot.waitExposed(note_window)
+    wait_shown(qtbot, note_window)
     fill(qtbot, note_window.editor, {"wound.location": "Left heel"})
 
     window.lock()

@@ -8,6 +8,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QTextEdit
 from pytestqt.qtbot import QtBot
 
+from tests.qt_wait import wait_shown
 from wardlink.core.guard import Rules
 from wardlink.ui.composer import Composer
 from wardlink.ui.text_positions import utf16_length
@@ -26,7 +27,7 @@ def composer(qtbot: QtBot, timer: QTimer) -> Composer:
     composer = Composer(guard_timer=timer)
     qtbot.addWidget(composer)
     composer.show()
-    qtbot.waitExposed(composer)
+    wait_shown(qtbot, composer)
     return composer
 
 

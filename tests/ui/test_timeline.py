@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QPoint
 from pytestqt.qtbot import QtBot
 
+from tests.qt_wait import wait_shown
 from wardlink.core.model import Message, MessageState, Priority
 from wardlink.store import messages
 from wardlink.store.database import Store
@@ -94,7 +95,7 @@ def view(qtbot: QtBot, bridge: Bridge) -> TimelineView:
     qtbot.addWidget(view)
     view.resize(700, 600)
     view.show()
-    qtbot.waitExposed(view)
+    wait_shown(qtbot, view)
     return view
 
 

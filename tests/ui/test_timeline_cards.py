@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
+from tests.qt_wait import wait_shown
 from wardlink.core.clock import FixedClock
 from wardlink.core.model import Message
 from wardlink.store import messages, note_cards, notes, outbox
@@ -113,7 +114,7 @@ def view(qtbot: QtBot, bridge: Bridge, my_note: str) -> TimelineView:
     qtbot.addWidget(view)
     view.resize(760, 1000)
     view.show()
-    qtbot.waitExposed(view)
+    wait_shown(qtbot, view)
     with qtbot.waitSignal(model.team_loaded, timeout=10_000):
         model.open_team(WARD)
     settle(qtbot, bridge)

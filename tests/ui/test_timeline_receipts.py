@@ -12,6 +12,7 @@ from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QStyleOptionViewItem, QToolTip
 from pytestqt.qtbot import QtBot
 
+from tests.qt_wait import wait_shown
 from wardlink.core.clock import FixedClock
 from wardlink.core.model import Message, MessageState, Staff
 from wardlink.core.protocol import Event, PullResponse
@@ -67,7 +68,7 @@ def view(qtbot: QtBot, bridge: Bridge, history: None) -> TimelineView:
     qtbot.addWidget(view)
     view.resize(760, 900)
     view.show()
-    qtbot.waitExposed(view)
+    wait_shown(qtbot, view)
     return view
 
 

@@ -13,6 +13,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
+from tests.qt_wait import wait_shown
 from wardlink.core.form_parser import parse_form
 from wardlink.core.forms import PhotoAnswer
 from wardlink.ui.forms import NoteEditor
@@ -238,7 +239,7 @@ def test_the_viewer_zooms_with_the_keys(
     click(qtbot, strip.view_button)
     viewer = strip.findChild(PhotoViewer)
     assert isinstance(viewer, PhotoViewer)
-    qtbot.waitExposed(viewer)
+    wait_shown(qtbot, viewer)
     assert viewer.windowTitle() == "Clinical photo"
     assert viewer.picture.pixmap().width() == 1600  # the whole photo, from memory
     fitted = viewer.scale

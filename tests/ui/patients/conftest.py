@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from tests.qt_wait import wait_shown
 from tests.ui.conftest import NOW
 from wardlink.core.clock import ManualClock
 from wardlink.core.policy import Policy
@@ -46,7 +47,7 @@ def make_dialog(qtbot: QtBot, bridge: Bridge, clock: ManualClock) -> Callable[..
         qtbot.addWidget(dialog)
         dialog.resize(1180, 800)
         dialog.open_search()
-        qtbot.waitExposed(dialog)
+        wait_shown(qtbot, dialog)
         return dialog
 
     return make
