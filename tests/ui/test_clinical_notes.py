@@ -21,7 +21,7 @@ from wardlink.store import messages, notes
 from wardlink.store.lane import DbLane
 from wardlink.ui import clinical_notes, demo_history
 from wardlink.ui.bridge import Bridge
-from wardlink.ui.clinical_notes import NoteWindow, split_for_note
+from wardlink.ui.clinical_notes import split_for_note
 from wardlink.ui.forms import NoteEditor
 from wardlink.ui.forms.date_inputs import DateInput
 from wardlink.ui.forms.filing import file_note
@@ -29,6 +29,7 @@ from wardlink.ui.forms.note_editor import main_text_item
 from wardlink.ui.forms.patient_inputs import PatientNumberInput
 from wardlink.ui.forms.text_inputs import TextBlockInput
 from wardlink.ui.mainwindow import MainWindow
+from wardlink.ui.note_window import NoteWindow
 
 WOUND = load_form("wound-assessment")
 CHAT = "Mrs Patel bed 4, NHS 943 476 5919, DOB 12/03/1950: heel wound looks worse"

@@ -19,7 +19,7 @@ from wardlink.core.forms import load_form
 from wardlink.ui.forms.typed_values import parse_date
 
 if TYPE_CHECKING:
-    from wardlink.ui.clinical_notes import NoteWindow
+    from wardlink.ui.note_window import NoteWindow
     from wardlink.ui.screenshots import ServerDemo
 
 EDITOR_SIZE = (1000, 800)
