@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the forms, the guard and photo processing load when first u
     from wardlink.ui.forms import FilledNote
     from wardlink.ui.mainwindow import MainWindow
     from wardlink.ui.patients import PatientDialog
+    from wardlink.ui.unfinished_notes import UnfinishedNotes
 
 # The guard's kinds that become the form's patient fields; every other kind stays in the note's
 # free text (a form may hold it; chat may not).
@@ -142,8 +143,13 @@ class ClinicalNotes(QObject):
         self._show_notice = show_notice
         self.choose = choose or _choose_form
         self.editor_window: NoteWindow | None = None
+        self.unfinished: UnfinishedNotes | None = None  # set by attach_clinical_notes
         self._patients: PatientDialog | None = None
         self._hidden_by_lock = False
+
+    @property
+    def parent_window(self) -> QWidget:
+        return self._window
 
     # -- opening the editor --------------------------------------------------------------------
 
@@ -155,7 +161,7 @@ class ClinicalNotes(QObject):
         if team is None:
             return None
         form = self.choose(self._window)
-        return None if form is None else self._open_editor(form, *team)
+        return None if form is None else self.open_editor(form, *team)
 
     def move_to_note(self, text: str, findings: Sequence[Finding]) -> NoteWindow | None:
         """The composer's text with patient details: into a form, and out of the chat."""
@@ -168,7 +174,7 @@ class ClinicalNotes(QObject):
         if form is None:
             return None
         moved = split_for_note(text, findings)
-        window = self._open_editor(form, *team)
+        window = self.open_editor(form, *team)
         window.editor.prefill(
             patient_system=moved.patient_system,
             patient_value=moved.patient_value,
@@ -193,10 +199,10 @@ class ClinicalNotes(QObject):
         except UnknownQuestionnaire:
             self._show_error("This note's form is not one this version of Wardlink has.")
             return
-        window = self._open_editor(form, note.team_id, self._team_name(note.team_id), amending=True)
+        window = self.open_editor(form, note.team_id, self._team_name(note.team_id), amending=True)
         window.editor.load_version(note, photos)
 
-    def _open_editor(
+    def open_editor(
         self, form: Form, team_id: str, team_name: str, *, amending: bool = False
     ) -> NoteWindow:
         from wardlink.core.photos import max_bytes_from_policy
@@ -359,4 +365,8 @@ def attach_clinical_notes(
     window.timeline.note_card_activated.connect(notes_.open_note)
     window.locked.connect(notes_.locked)
     window.unlocked.connect(notes_.unlocked)
+    from wardlink.ui.unfinished_notes import UnfinishedNotes
+
+    notes_.unfinished = UnfinishedNotes(notes_, bridge, team_name)
+    notes_.unfinished.look()
     return notes_

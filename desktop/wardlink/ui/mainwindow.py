@@ -428,6 +428,8 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.notes.unfinished is not None:
+            self.notes.unfinished.keep()  # a note being written is kept, encrypted, for later
         self.idle.stop()
         self._close_dialogs()
         super().closeEvent(event)

@@ -229,6 +229,11 @@ class NoteEditor(QWidget):
                 row.field.set_read_only(True)
         self._baseline = self._snapshot()
 
+    @property
+    def is_amendment(self) -> bool:
+        """Whether this is a new version of a filed note (`load_version`)."""
+        return self._previous is not None
+
     def has_unsaved_input(self) -> bool:
         """Whether closing now would lose anything typed, chosen or attached."""
         return self._snapshot() != self._baseline
