@@ -110,3 +110,25 @@ def test_changes_from_another_thread_arrive_on_the_gui_thread(qtbot: QtBot, brid
         worker.join()
     assert changed.args == [pulled]
     assert received_on == [threading.main_thread()]
+
+
+def test_a_result_for_a_window_deleted_meanwhile_is_dropped(
+    qtbot: QtBot, bridge: Bridge, directory: None
+) -> None:
+    """The window that asked closed and was deleted while its operation ran on the lane."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel()
+    release = threading.Event()
+
+    def slow(store: Store) -> str:
+        release.wait(5)
+        return "done"
+
+    bridge.run(slow, on_done=label.setText)
+    label.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    with qtbot.waitSignal(bridge.settled, timeout=5000):
+        release.set()
+    assert not bridge.busy  # delivered, dropped, and nothing raised in the event loop

@@ -125,7 +125,7 @@ def test_a_filed_note_is_queued_and_shared_as_a_card_that_names_no_patient(
 
 
 def test_the_lock_hides_a_note_being_written_and_unlocking_brings_it_back(
-    qtbot: QtBot, window: MainWindow
+    qtbot: QtBot, window: MainWindow, bridge: Bridge
 ) -> None:
     window.commands.new_note.trigger()
     note_window = window.notes.editor_window
@@ -139,6 +139,7 @@ def test_the_lock_hides_a_note_being_written_and_unlocking_brings_it_back(
     assert note_window.isVisible()
     assert note_window.editor.has_unsaved_input()  # nothing typed was lost
     assert window.notes.editor_window is note_window
+    settle(qtbot, bridge)  # the teams and timeline reload after unlocking
 
 
 def test_one_note_at_a_time_the_open_one_comes_back(qtbot: QtBot, window: MainWindow) -> None:

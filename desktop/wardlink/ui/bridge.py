@@ -139,7 +139,7 @@ class Bridge(QObject):
             result = future.result()
             changes = changes_in(result)
             if on_done is not None:
-                on_done(result)
+                _to_the_living(on_done, result)
             if changes:
                 self.changed.emit(changes)
                 self.changed_here.emit(changes)
@@ -150,8 +150,18 @@ class Bridge(QObject):
 
     def _report(self, exc: BaseException, on_error: Failed | None) -> None:
         if on_error is not None:
-            on_error(exc)
+            _to_the_living(on_error, exc)
         elif isinstance(exc, StoreError):
             self.failed.emit(exc.message)
         else:
             raise exc  # a bug: loud in development (pytest-qt fails the test)
+
+
+def _to_the_living(callback: Callable[[Any], object], value: object) -> None:
+    """Call back, unless the Qt object it would update has been deleted meanwhile (a window
+    closed while its operation ran on the lane): the result then has nowhere to go."""
+    try:
+        callback(value)
+    except RuntimeError as exc:
+        if "already deleted" not in str(exc):
+            raise
