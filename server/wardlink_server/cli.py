@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import getpass
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -54,13 +55,15 @@ def opened(
     *,
     docs: bool = False,
     policy: Mapping[str, object] | None = None,
+    max_address_failures: int | None = None,
 ) -> Iterator[Services]:
     """The services for `--database`, its schema created or migrated; closed afterwards."""
-    services = build_services(
-        ServerConfig(
-            database_url=database_url(args.database), docs_enabled=docs, policy=policy or {}
-        )
+    config = ServerConfig(
+        database_url=database_url(args.database), docs_enabled=docs, policy=policy or {}
     )
+    if max_address_failures is not None:
+        config = dataclasses.replace(config, max_address_failures=max_address_failures)
+    services = build_services(config)
     try:
         yield services
     finally:
@@ -256,7 +259,9 @@ def cmd_serve(args: argparse.Namespace, out: TextIO) -> None:
             policy = server_policy.read_policy_file(path)
         except PolicyError as exc:
             raise Failure(f"The server policy is not valid: {exc}") from None
-    with opened(args, docs=args.docs, policy=policy) as services:
+    with opened(
+        args, docs=args.docs, policy=policy, max_address_failures=args.max_address_failures
+    ) as services:
         if server_policy.publish(services):
             print("The server policy changed: signed-in clients are being told.", file=out)
         try:
@@ -289,6 +294,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-cert", metavar="FILE")
     serve.add_argument("--tls-key", metavar="FILE")
     serve.add_argument("--docs", action="store_true", help="serve the interactive API docs")
+    serve.add_argument(
+        "--max-address-failures", type=_positive, metavar="N",
+        help="failed sign-ins from one address in 15 minutes before it must wait (default 50; "
+        "a whole hospital may share one address)",
+    )  # fmt: skip
     serve.add_argument(
         "--policy", metavar="FILE",
         help="the server policy, a TOML file (default: $WARDLINK_SERVER_POLICY; none: defaults)",

@@ -461,3 +461,15 @@ def test_serve_speaks_https_with_a_certificate(
         finally:
             if server.poll() is None:
                 server.kill()
+
+
+def test_serve_takes_a_per_address_sign_in_limit(tmp_path: Path) -> None:
+    """IT raises it for a hospital behind one address; it never goes below one."""
+    args = cli.build_parser().parse_args(
+        ["serve", "--database", str(tmp_path / "r.db"), "--max-address-failures", "200"]
+    )
+    with cli.opened(args, max_address_failures=args.max_address_failures) as services:
+        assert services.config.max_address_failures == 200
+        assert services.config.max_failures == 5  # the account limit is its own
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["serve", "--max-address-failures", "0"])
