@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from wardlink.core.clock import SYSTEM_CLOCK, Clock
-from wardlink.core.model import Message, Priority
+from wardlink.core.model import Message
 from wardlink.core.policy import Policy
 from wardlink.store import messages as message_ops
 from wardlink.store.errors import StoreError
@@ -36,7 +36,7 @@ from wardlink.ui.clinical_notes import attach_clinical_notes
 from wardlink.ui.composer import Composer
 from wardlink.ui.idle import IdleLock
 from wardlink.ui.lockscreen import LOCKED_TITLE, LockScreen
-from wardlink.ui.message_dialogs import ask_retract_reason, confirm_discard
+from wardlink.ui.message_actions import MessageActions
 from wardlink.ui.sync_status import SyncStatusWidget
 from wardlink.ui.teamlist import TeamList, TeamListModel, kind_text
 from wardlink.ui.timeline import TimelineModel
@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
         self._locked = False
         self._drafts: dict[str, str] = {}
         self._read_up_to: dict[str, int] = {}
-        self._follow_next_refresh = False
+        self.follow_next_refresh = False
         self._ending = False
         self._guard_preloaded = False
         self.setWindowTitle(window_title(me))
@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         self.statusBar().setSizeGripEnabled(False)
 
         self.commands = build_actions(self)
+        self.message_actions = MessageActions(self, bridge)
         self._wire()
         self.notes = attach_clinical_notes(self, bridge, policy=policy, clock=clock)
         self.team_model.reload()
@@ -164,8 +165,8 @@ class MainWindow(QMainWindow):
         self.timeline_model.refreshed.connect(self._refreshed)
         self.timeline.verticalScrollBar().valueChanged.connect(lambda _v: self._mark_read())
         self.timeline.action_requested.connect(self.act_on)
-        self.composer.send_requested.connect(self._send)
-        self.composer.edit_requested.connect(self._resend_edited)
+        self.composer.send_requested.connect(self.message_actions.send)
+        self.composer.edit_requested.connect(self.message_actions.resend_edited)
         self.composer.move_to_note_requested.connect(self.move_to_note_requested)
         self.composer.urgent.toggled.connect(a.urgent.setChecked)
         self.sync_status.sign_in_requested.connect(self.sign_in_requested)
@@ -192,11 +193,11 @@ class MainWindow(QMainWindow):
         connect(a.newest, self.timeline.scroll_to_newest)
         a.urgent.toggled.connect(self.composer.urgent.setChecked)
         connect(a.move_to_note, self.composer.move_to_note)
-        connect(a.acknowledge, lambda: self._act_on_target("acknowledge"))
-        connect(a.edit_held, lambda: self._act_on_target("edit"))
-        connect(a.retry_held, lambda: self._act_on_target("retry"))
-        connect(a.discard_held, lambda: self._act_on_target("discard"))
-        connect(a.retract, lambda: self._act_on_target("retract"))
+        connect(a.acknowledge, lambda: self.message_actions.act_on_target("acknowledge"))
+        connect(a.edit_held, lambda: self.message_actions.act_on_target("edit"))
+        connect(a.retry_held, lambda: self.message_actions.act_on_target("retry"))
+        connect(a.discard_held, lambda: self.message_actions.act_on_target("discard"))
+        connect(a.retract, lambda: self.message_actions.act_on_target("retract"))
         connect(a.shortcuts, lambda: ShortcutsDialog(self.commands.all(), self).open())
         self.composer.edit.reserve_shortcuts([k for action in a.all() for k in action.shortcuts()])
 
@@ -224,8 +225,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(GUARD_PRELOAD_MS, lazy_guard.preload)
 
     def _refreshed(self) -> None:
-        if self._follow_next_refresh:
-            self._follow_next_refresh = False
+        if self.follow_next_refresh:
+            self.follow_next_refresh = False
             self.timeline.scroll_to_newest()
         self._mark_read()
 
@@ -257,69 +258,9 @@ class MainWindow(QMainWindow):
 
     # -- writing -------------------------------------------------------------------------------
 
-    def _send(self, text: str, urgent: bool) -> None:
-        team = self.timeline_model.team_id
-        if team is None or self._locked:
-            return
-        self._follow_next_refresh = True
-        self._bridge.run(
-            message_ops.add_local_message,
-            team,
-            text,
-            priority=Priority.URGENT if urgent else Priority.ROUTINE,
-            on_done=lambda _result: self.composer.sent(),
-        )
-
-    def _resend_edited(self, message_id: str, text: str) -> None:
-        self._follow_next_refresh = True
-        self._bridge.run(
-            message_ops.edit_held_message, message_id, text, on_done=lambda _c: self.composer.sent()
-        )
-
     def act_on(self, action: str, message: Message) -> None:
         """Do what the reader chose for a message (a bubble's button or the keyboard menu)."""
-        if self._locked:
-            return
-        if action == "acknowledge":
-            self._bridge.run(message_ops.acknowledge, message.id)
-        elif action == "edit":
-            self.composer.begin_edit(message)
-        elif action == "retry":
-            if lazy_guard.scan(message.body, rules=self.rules):
-                self.composer.begin_edit(message)  # the guard says why it cannot go as it is
-            else:
-                self._follow_next_refresh = True
-                self._bridge.run(message_ops.edit_held_message, message.id, message.body)
-        elif action == "discard":
-            self._confirm_discard(message)
-        elif action == "retract":
-            self._ask_retract_reason(message)
-
-    def _act_on_target(self, action: str) -> None:
-        """A menu action: on the selected message if it applies, else the newest it applies to."""
-        current = self.timeline.current_message()
-        if current is not None and action in self.timeline.actions_for(current):
-            self.act_on(action, current)
-            return
-        for row in range(self.timeline_model.rowCount() - 1, -1, -1):
-            message = self.timeline_model.message_at(row)
-            if message is not None and action in self.timeline.actions_for(message):
-                self.act_on(action, message)
-                return
-
-    def _confirm_discard(self, message: Message) -> None:
-        confirm_discard(
-            self, lambda: self._bridge.run(message_ops.discard_held_message, message.id)
-        )
-
-    def _ask_retract_reason(self, message: Message) -> None:
-        def retract(reason: str) -> None:
-            if lazy_guard.scan(reason, rules=self.rules):
-                self.show_error("Patient details can't go in the reason. Say why without them.")
-            else:
-                self._bridge.run(message_ops.retract_message, message.id, reason)
-
-        ask_retract_reason(self, retract)
+        self.message_actions.act_on(action, message)
 
     # -- search --------------------------------------------------------------------------------
 
