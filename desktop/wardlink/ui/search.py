@@ -13,21 +13,17 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QRectF,
-    QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPen, QTextDocument
+from PySide6.QtGui import QKeyEvent, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QLabel,
     QLineEdit,
     QListView,
-    QStyle,
-    QStyledItemDelegate,
     QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
@@ -37,6 +33,7 @@ from wardlink.core.clock import SYSTEM_CLOCK, Clock
 from wardlink.store.errors import StoreError
 from wardlink.ui import view_queries
 from wardlink.ui.bridge import Bridge
+from wardlink.ui.rich_rows import RichTextRows
 from wardlink.ui.search_highlight import highlighted_html, matched_spans
 from wardlink.ui.theme import NHS_BLACK, NHS_WARM_YELLOW, colors_for
 from wardlink.ui.timeline_grouping import clock_text, day_text, shown_time
@@ -95,10 +92,13 @@ class SearchResultsModel(QAbstractListModel):
         return None
 
 
-class SearchResultDelegate(QStyledItemDelegate):
+class SearchResultDelegate(RichTextRows):
     """A hit: its team, author and time, then the text with the matching words highlighted."""
 
-    def _document(self, option: QStyleOptionViewItem, index: Index, width: int) -> QTextDocument:
+    fallback_width = 400
+    indent = 4
+
+    def document(self, option: QStyleOptionViewItem, index: Index, width: int) -> QTextDocument:
         hit = index.data(HitRole)
         terms = index.data(TermsRole) or ()
         colors = colors_for(option.palette)
@@ -121,26 +121,6 @@ class SearchResultDelegate(QStyledItemDelegate):
         )
         document.setTextWidth(width)
         return document
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        widget = option.widget
-        width = widget.viewport().width() if isinstance(widget, QListView) else 400
-        document = self._document(option, index, width)
-        return QSize(width, int(document.size().height()) + 2)
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        colors = colors_for(option.palette)
-        rect = option.rect
-        painter.save()
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(rect, QColor(colors.own_bubble))
-            painter.fillRect(rect.adjusted(0, 0, -(rect.width() - 4), 0), QColor(colors.primary))
-        painter.setPen(QPen(QColor(colors.border), 1))
-        painter.drawLine(rect.bottomLeft(), rect.bottomRight())
-        document = self._document(option, index, rect.width())
-        painter.translate(rect.left() + 4, rect.top())
-        document.drawContents(painter, QRectF(0, 0, rect.width(), rect.height()))
-        painter.restore()
 
 
 class SearchDialog(QDialog):

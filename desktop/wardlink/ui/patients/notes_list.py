@@ -15,17 +15,16 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QRectF,
-    QSize,
     Qt,
 )
-from PySide6.QtGui import QColor, QPainter, QPen, QTextDocument
-from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QStyleOptionViewItem
 
 from wardlink.core.clock import Clock
 from wardlink.core.model import NoteState
 from wardlink.store.patient_notes import NoteLineage
 from wardlink.ui.patients.note_text import amended_marker, state_label, when_text
+from wardlink.ui.rich_rows import RichTextRows
 from wardlink.ui.theme import NHS_BLACK, NHS_WARM_YELLOW, NHS_WHITE, Colors, colors_for
 
 Index = QModelIndex | QPersistentModelIndex
@@ -95,10 +94,13 @@ def badge_html(state: NoteState, text: str, colors: Colors) -> str:
     )
 
 
-class NoteRowDelegate(QStyledItemDelegate):
+class NoteRowDelegate(RichTextRows):
     """Paints a row: the title and state, then team · author · time, then 'Amended'."""
 
-    def _document(self, option: QStyleOptionViewItem, index: Index, width: int) -> QTextDocument:
+    fallback_width = 320
+    indent = 6
+
+    def document(self, option: QStyleOptionViewItem, index: Index, width: int) -> QTextDocument:
         lineage: NoteLineage = index.data(LineageRole)
         colors = colors_for(option.palette)
         first, latest = lineage.original, lineage.latest
@@ -121,22 +123,3 @@ class NoteRowDelegate(QStyledItemDelegate):
         )
         document.setTextWidth(width)
         return document
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        widget = option.widget
-        width = widget.viewport().width() if isinstance(widget, QListView) else 320
-        return QSize(width, int(self._document(option, index, width).size().height()) + 2)
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        colors = colors_for(option.palette)
-        rect = option.rect
-        painter.save()
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(rect, QColor(colors.own_bubble))
-            painter.fillRect(rect.adjusted(0, 0, -(rect.width() - 4), 0), QColor(colors.primary))
-        painter.setPen(QPen(QColor(colors.border), 1))
-        painter.drawLine(rect.bottomLeft(), rect.bottomRight())
-        document = self._document(option, index, rect.width() - 6)
-        painter.translate(rect.left() + 6, rect.top())
-        document.drawContents(painter, QRectF(0, 0, rect.width(), rect.height()))
-        painter.restore()
