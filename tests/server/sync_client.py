@@ -195,6 +195,21 @@ def token_for(services: Services, staff_id: str) -> str:
     return token
 
 
+def token_for_a_served_process(services: Services, staff_id: str) -> str:
+    """A token for a server running in a process of its own, which counts time by the real clock
+    rather than this test's: its session lasts 8 hours from now as that server sees it."""
+    behind = dt.datetime.now(dt.UTC) - services.config.clock.now()
+    with services.writer.begin() as conn:
+        device = directory.ensure_device(
+            conn, services, staff_id, str(uuid.uuid5(uuid.NAMESPACE_URL, staff_id)), "PC", "linux"
+        )
+        token, _ = directory.start_session(
+            conn, services, staff_id, str(device["id"]), kind="password",
+            ttl=timedelta(hours=8) + max(behind, timedelta(0)),
+        )  # fmt: skip
+    return token
+
+
 @dataclass
 class Sync:
     """Push, pull and history as each of the board's staff, by username."""

@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from tests.server.conftest import Directory, auth
 from tests.server.serving import serve
-from tests.server.sync_client import PATIENT, SBAR, note, post, submit, token_for
+from tests.server.sync_client import PATIENT, SBAR, note, post, submit, token_for_a_served_process
 from wardlink_server import directory
 from wardlink_server.audit import CLI
 from wardlink_server.services import Services
@@ -130,7 +130,7 @@ def test_no_identifier_reaches_the_servers_log(
     assert services.engine.hide_parameters  # database errors never carry their parameters
     with services.writer.begin() as conn:
         epr, _ = directory.issue_token(conn, services, CLI, "epr", "epr-test")
-    tokens = {"alice": token_for(services, board.staff["alice"]), "epr": epr}
+    tokens = {"alice": token_for_a_served_process(services, board.staff["alice"]), "epr": epr}
     refuse_notes_about(services, REFUSED_NHS)
     server = serve(services.config.database_url, tmp_path / "server.log")
     try:

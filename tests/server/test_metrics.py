@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from tests.server.conftest import Directory, auth
 from tests.server.serving import ServerProcess, serve
-from tests.server.sync_client import NHS, Sync, new_id, post, token_for
+from tests.server.sync_client import NHS, Sync, new_id, post, token_for_a_served_process
 from wardlink_server import __version__
 from wardlink_server.app import create_app
 from wardlink_server.metrics import Metrics, MetricsMiddleware, Snapshot, combined
@@ -304,7 +304,7 @@ def scrape_until(url: str, check: Any) -> dict[Any, float]:
 def test_serve_with_a_metrics_port(services: Services, board: Directory, tmp_path: Path) -> None:
     """One process on SQLite; two worker processes on PostgreSQL, whose figures add up."""
     workers = ["--workers", "2"] if services.config.database_url.startswith("postgresql") else []
-    token = token_for(services, board.staff["alice"])
+    token = token_for_a_served_process(services, board.staff["alice"])
     server = serve(services.config.database_url, tmp_path / "serve.log", "--metrics-port", "0",
                    *workers)  # fmt: skip
     try:

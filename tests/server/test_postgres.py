@@ -26,7 +26,7 @@ from sqlalchemy import Connection, select, text
 from tests.server.conftest import Directory, auth
 from tests.server.postgres import Cluster
 from tests.server.serving import environment, serve
-from tests.server.sync_client import Sync, post, receipt, token_for
+from tests.server.sync_client import Sync, post, receipt, token_for_a_served_process
 from wardlink.core.protocol import PullResponse, PushRequest
 from wardlink_server import audit, database, directory, events, schema
 from wardlink_server.audit import Actor
@@ -307,7 +307,7 @@ def test_a_long_poll_on_one_server_process_wakes_for_a_push_through_another(
 
 
 def token_of(services: Services, board: Directory, username: str) -> str:
-    return token_for(services, board.staff[username])
+    return token_for_a_served_process(services, board.staff[username])
 
 
 def listeners(services: Services) -> int:
