@@ -9,11 +9,9 @@ import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import keyring.backend
-import keyring.errors
 import pytest
-from keyring.compat import properties
 
+from tests.keyring_doubles import DictBackend, named_backend
 from tests.sync.live_server import LiveServer
 
 ROOT = Path(__file__).parents[2]
@@ -28,35 +26,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = LiveServer(tmp_path_factory.mktemp("selftest-record-server") / "server.db")
     yield server
     server.stop()
-
-
-class DictBackend(keyring.backend.KeyringBackend):
-    """An in-memory key store; never viable, so keyring's own discovery never picks it."""
-
-    @properties.classproperty
-    def priority(cls) -> float:
-        raise RuntimeError("test double only")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.entries.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("not found")
-
-
-def named_backend(module: str, qualname: str) -> DictBackend:
-    """A DictBackend whose class claims to be `module.qualname` (what the allow-list reads)."""
-    cls = type(qualname, (DictBackend,), {"__module__": module, "__qualname__": qualname})
-    backend: DictBackend = cls()
-    return backend
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from typing import Any
 import keyring.backends.fail
 import pytest
 
+from tests.keyring_doubles import DictBackend, named_backend
 from tests.sync.live_server import LiveServer
 from wardlink.core.policy import Policy, TomlPolicyFile, merge
 from wardlink.selftest import sqlcipher_check
@@ -24,7 +25,6 @@ from wardlink.selftest.server_check import ServerTimeouts, check_server
 from wardlink.selftest.sqlcipher_check import check_sqlcipher
 from wardlink.store.device_secrets import SERVICE
 
-from .conftest import DictBackend, named_backend
 from .tls_server import CertificateAuthority, HealthzServer
 
 FAST = ServerTimeouts(connect=2.0, read=5.0)

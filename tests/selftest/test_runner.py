@@ -13,14 +13,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.keyring_doubles import DictBackend, named_backend
 from tests.sync.live_server import LiveServer
 from wardlink.core import guard
 from wardlink.core.policy import TomlPolicyFile
 from wardlink.selftest.report import CheckResult, Report, Status, render_text
 from wardlink.selftest.runner import SelfTestSetup, run_checks, run_self_test
 from wardlink.selftest.server_check import ServerTimeouts
-
-from .conftest import DictBackend, named_backend
 
 CHECKS = ["policy", "keyring", "sqlcipher", "data folder", "server", "qt"]
 SELFTEST = Path(__file__).parents[2] / "desktop" / "wardlink" / "selftest"

@@ -17,6 +17,7 @@ import keyring.errors
 import pytest
 from keyring.compat import properties
 
+from tests.keyring_doubles import DictBackend, named_backend
 from wardlink.store.device_secrets import (
     SERVICE,
     FileDeviceSecrets,
@@ -29,37 +30,8 @@ from wardlink.store.errors import KeyringUnavailable
 ACCOUNT = "3a7d5f0e-9c1b-4d2e-8f3a-0b1c2d3e4f50"
 
 
-class DictBackend(keyring.backend.KeyringBackend):
-    """A keyring backend that keeps passwords in a dict. Never viable, so that keyring's own
-    discovery can never pick it up in this process."""
-
-    @properties.classproperty
-    def priority(cls) -> float:
-        raise RuntimeError("test double only")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.entries.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("not found")
-
-
-def _named(module: str, qualname: str, base: type[DictBackend] = DictBackend) -> DictBackend:
-    """An instance of a DictBackend subclass that claims to live at `module.qualname`."""
-    cls = type(qualname, (base,), {"__module__": module, "__qualname__": qualname})
-    return cls()
-
-
 def secret_service() -> DictBackend:
-    return _named("keyring.backends.SecretService", "Keyring")
+    return named_backend("keyring.backends.SecretService", "Keyring")
 
 
 class PlaintextKeyring(DictBackend):
@@ -99,7 +71,7 @@ def _chainer(*backends: keyring.backend.KeyringBackend) -> FakeChainer:
     ],
 )
 def test_allowed_backends_are_accepted(module: str, qualname: str) -> None:
-    store = KeyringDeviceSecrets(_named(module, qualname))
+    store = KeyringDeviceSecrets(named_backend(module, qualname))
     assert store.backend_id() == f"{module}.{qualname}"
 
 
@@ -122,7 +94,7 @@ def test_no_keyring_backends_are_refused(backend_cls: type[keyring.backend.Keyri
 
 def test_lookalike_in_another_module_is_refused() -> None:
     with pytest.raises(KeyringUnavailable, match=r"somewhere\.else\.Keyring"):
-        KeyringDeviceSecrets(_named("somewhere.else", "Keyring"))
+        KeyringDeviceSecrets(named_backend("somewhere.else", "Keyring"))
 
 
 def test_default_backend_comes_from_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -201,7 +173,9 @@ class DBusError(Exception):
 )
 def test_backend_failures_become_keyring_unavailable(error: Exception) -> None:
     BrokenBackend.error = error
-    store = KeyringDeviceSecrets(_named("keyring.backends.SecretService", "Keyring", BrokenBackend))
+    store = KeyringDeviceSecrets(
+        named_backend("keyring.backends.SecretService", "Keyring", BrokenBackend)
+    )
     secret = secrets.token_bytes(32)
     for call in (
         lambda: store.get(ACCOUNT),
