@@ -113,6 +113,7 @@ def _end_sessions(
     *,
     staff_id: str | None = None,
     device_id: str | None = None,
+    kind: str | None = None,
 ) -> None:
     s = schema.sessions
     query = update(s).where(s.c.ended_at.is_(None)).values(ended_at=services.now())
@@ -120,6 +121,8 @@ def _end_sessions(
         query = query.where(s.c.staff_id == staff_id)
     if device_id is not None:
         query = query.where(s.c.device_id == device_id)
+    if kind is not None:
+        query = query.where(s.c.kind == kind)
     conn.execute(query)
 
 
@@ -335,17 +338,7 @@ def start_session(
     token, token_hash = new_token()
     expires_at = services.later(ttl)
     if kind == "password":
-        s = schema.sessions
-        conn.execute(
-            update(s)
-            .where(
-                s.c.staff_id == staff_id,
-                s.c.device_id == device_id,
-                s.c.kind == "password",
-                s.c.ended_at.is_(None),
-            )
-            .values(ended_at=services.now())
-        )
+        _end_sessions(conn, services, staff_id=staff_id, device_id=device_id, kind=kind)
     conn.execute(
         insert(schema.sessions).values(
             token_hash=token_hash,
