@@ -184,13 +184,13 @@ def photo(services: Services, n: int, *, uploaded: bool = True) -> forms.PhotoAn
 # -- the client ---------------------------------------------------------------------------------
 
 
-def token_for(services: Services, staff_id: str) -> str:
+def token_for(services: Services, staff_id: str, *, ttl: timedelta = timedelta(hours=8)) -> str:
     with services.writer.begin() as conn:
         device = directory.ensure_device(
             conn, services, staff_id, str(uuid.uuid5(uuid.NAMESPACE_URL, staff_id)), "PC", "linux"
         )
         token, _ = directory.start_session(
-            conn, services, staff_id, str(device["id"]), kind="password", ttl=timedelta(hours=8)
+            conn, services, staff_id, str(device["id"]), kind="password", ttl=ttl
         )
     return token
 
@@ -199,15 +199,7 @@ def token_for_a_served_process(services: Services, staff_id: str) -> str:
     """A token for a server running in a process of its own, which counts time by the real clock
     rather than this test's: its session lasts 8 hours from now as that server sees it."""
     behind = dt.datetime.now(dt.UTC) - services.config.clock.now()
-    with services.writer.begin() as conn:
-        device = directory.ensure_device(
-            conn, services, staff_id, str(uuid.uuid5(uuid.NAMESPACE_URL, staff_id)), "PC", "linux"
-        )
-        token, _ = directory.start_session(
-            conn, services, staff_id, str(device["id"]), kind="password",
-            ttl=timedelta(hours=8) + max(behind, timedelta(0)),
-        )  # fmt: skip
-    return token
+    return token_for(services, staff_id, ttl=timedelta(hours=8) + max(behind, timedelta(0)))
 
 
 @dataclass
