@@ -25,7 +25,8 @@ from pathlib import Path
 
 from wardlink.core.clock import SystemClock
 from wardlink.core.policy import merge
-from wardlink.core.protocol import MAX_PULL_LIMIT, Op, PullResponse, PushResponse
+from wardlink.core.protocol import MAX_PULL_LIMIT, Op, PushResponse
+from wardlink.core.protocol.event_pages import PullPage
 from wardlink.store import messages, outbox
 from wardlink.store.database import Store
 from wardlink.store.device_secrets import FileDeviceSecrets
@@ -67,8 +68,8 @@ class DyingClient(RecordClient):
         self.checkpoint()  # the server committed; nothing is recorded here yet
         return answer
 
-    def pull(self, since: int, *, limit: int = MAX_PULL_LIMIT, wait: float = 0) -> PullResponse:
-        answer = super().pull(since, limit=limit, wait=wait)
+    def pull_page(self, since: int, *, limit: int = MAX_PULL_LIMIT, wait: float = 0) -> PullPage:
+        answer = super().pull_page(since, limit=limit, wait=wait)
         self.checkpoint()  # a page in hand, not applied
         return answer
 

@@ -36,7 +36,7 @@ def test_a_page_longer_than_one_statement_is_written_whole_and_searchable(store:
     messages.apply_remote_messages(store, [remote(5, "held already")])
     page = [
         remote(seq, f"word{seq} obs", team=WARD if seq % 3 else COMMUNITY)
-        for seq in range(1, 251)
+        for seq in range(1, 2101)  # three statements of at most 1,000 rows
         if seq != 200
     ]
     page.append(remote(200, "mine quokka", author=ME, mid=mine.id))  # our echo, mid-page
@@ -46,13 +46,13 @@ def test_a_page_longer_than_one_statement_is_written_whole_and_searchable(store:
         teams = messages.apply_remote_messages_in_tx(store, page)
 
     assert teams == {WARD, COMMUNITY}
-    assert _count(store) == 250
+    assert _count(store) == 2100
     echo = messages.get_message(store, mine.id)
     assert echo is not None and echo.state is MessageState.SENT and echo.seq == 200
     assert messages.get_message(store, "m-5-again") is None
     assert messages.messages_at(store, [5])[5].body == "held already"
     _index_is_sound(store)
-    for seq in (1, 90, 91, 180, 181, 249):  # either side of each statement's end
+    for seq in (1, 999, 1000, 1001, 2000, 2001, 2100):  # either side of each statement's end
         (found,) = search.search_messages(store, f"word{seq}")
         assert found.seq == seq
     (found,) = search.search_messages(store, "quokka")
@@ -60,6 +60,6 @@ def test_a_page_longer_than_one_statement_is_written_whole_and_searchable(store:
 
     with store.transaction():  # applying it again changes nothing
         messages.apply_remote_messages_in_tx(store, page)
-    assert _count(store) == 250
+    assert _count(store) == 2100
     _index_is_sound(store)
-    assert len(search.search_messages(store, "obs", limit=1000)) == 248
+    assert len(search.search_messages(store, "obs", limit=3000)) == 2098

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from wardlink.core.clock import ManualClock, parse_timestamp
-from wardlink.core.protocol import HistoryResponse, MessageAck, NoteAmend, NoteSubmit
+from wardlink.core.protocol import MessageAck, NoteAmend, NoteSubmit
 from wardlink.store import messages, notes, teams
 from wardlink.store.teams import Backfill
 from wardlink.sync import apply
@@ -111,11 +111,11 @@ class FailingOnce(RecordClient):
         self.calls = 0
         self.fail_at = fail_at
 
-    def history(self, team_id: str, *, before: int | None, limit: int = 200) -> HistoryResponse:
+    def history_bytes(self, team_id: str, *, before: int | None, limit: int = 200) -> bytes:
         self.calls += 1
         if self.calls == self.fail_at:
             raise Offline()
-        return super().history(team_id, before=before, limit=limit)
+        return super().history_bytes(team_id, before=before, limit=limit)
 
 
 def test_an_interrupted_backfill_resumes_where_it_stopped_without_duplicates(

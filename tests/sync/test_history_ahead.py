@@ -9,6 +9,7 @@ still removes the message). Waits are on events (with a generous bound), never s
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 import threading
 import uuid
@@ -20,6 +21,7 @@ import pytest
 from wardlink.core.clock import ManualClock
 from wardlink.core.model import Team, TeamKind
 from wardlink.core.protocol import Event, HistoryResponse, MessageRetract
+from wardlink.core.protocol.event_pages import read_history_page
 from wardlink.store import messages, teams
 from wardlink.store.database import Store
 from wardlink.store.errors import DiskFull
@@ -59,12 +61,12 @@ class Recording(RecordClient):
         self.befores: list[int | None] = []
         self.answered = answered
 
-    def history(self, team_id: str, *, before: int | None, limit: int = 200) -> HistoryResponse:
-        page = super().history(team_id, before=before, limit=limit)
+    def history_bytes(self, team_id: str, *, before: int | None, limit: int = 200) -> bytes:
+        raw = super().history_bytes(team_id, before=before, limit=limit)
         self.befores.append(before)
         if self.answered is not None:
-            self.answered(len(self.befores), page)
-        return page
+            self.answered(len(self.befores), read_history_page(raw).response)
+        return raw
 
 
 def hold_first_apply(monkeypatch: pytest.MonkeyPatch, until: threading.Event) -> list[int]:
@@ -305,7 +307,7 @@ class Pages(RecordClient):
         self.release.set()
         self.asked = threading.Condition()
 
-    def history(self, team_id: str, *, before: int | None, limit: int = 200) -> HistoryResponse:
+    def history_bytes(self, team_id: str, *, before: int | None, limit: int = 200) -> bytes:
         with self.asked:
             self.befores.append(before)
             self.asked.notify_all()
@@ -313,7 +315,8 @@ class Pages(RecordClient):
         if len(self.befores) == self.fail_at:
             raise Offline()
         start = self.top if before is None else before
-        return _page(range(max(1, start - self.size), start), more=start - self.size > 1)
+        page = _page(range(max(1, start - self.size), start), more=start - self.size > 1)
+        return json.dumps(page.to_json()).encode()
 
     def wait_for_requests(self, count: int) -> None:
         with self.asked:

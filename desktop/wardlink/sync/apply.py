@@ -54,7 +54,7 @@ from wardlink.store.lane import DbLane
 from wardlink.store.messages import RemoteMessage
 from wardlink.store.notes import RemoteNote
 from wardlink.sync.client import RecordClient
-from wardlink.sync.message_rows import MessageRead, read_remote_message
+from wardlink.sync.message_rows import MessageRead, read_remote_message, rows_of
 
 CURSOR_KEY: Final = "cursor"  # sync_state: the pull cursor, the highest seq applied
 SERVER_POLICY_KEY: Final = "policy.server"  # sync_state: the server's policy (as sign-in keeps it)
@@ -99,16 +99,19 @@ def read_cursor(store: Store) -> int | None:
     return None if value is None else int(value)
 
 
-def apply_page(store: Store, page: PullResponse) -> Applied:
-    """Apply a pulled page and store its cursor, in one transaction (a store operation)."""
-    return with_care(lambda careful: _apply_page(store, page, careful=careful))
+def apply_page(store: Store, page: PullResponse, reads: Sequence[MessageRead] = ()) -> Applied:
+    """Apply a pulled page and store its cursor, in one transaction (a store operation).
+    `reads`: its message events read ahead (`message_rows.rows_of`), if they were."""
+    return with_care(lambda careful: _apply_page(store, page, reads, careful=careful))
 
 
-def _apply_page(store: Store, page: PullResponse, *, careful: bool) -> Applied:
+def _apply_page(
+    store: Store, page: PullResponse, reads: Sequence[MessageRead], *, careful: bool
+) -> Applied:
     with store.transaction():
         applier = EventApplier(store, careful=careful)
-        for event in page.events:
-            applier.apply(event)
+        for event, read in zip(page.events, reads or (None,) * len(page.events), strict=True):
+            applier.apply(event, read)
         applier.finish()
         # Never backwards: the cursor says what is here, and that only grows.
         cursor = max(page.next, read_cursor(store) or 0)
@@ -123,8 +126,9 @@ def pull_page(
 
     Transport errors propagate with nothing applied. Call again while `Applied.more`."""
     since = lane.call(read_cursor) or 0
-    page = client.pull(since, limit=limit, wait=wait)
-    return lane.call(apply_page, page)
+    page = client.pull_page(since, limit=limit, wait=wait)
+    reads = rows_of(page.response.events, page.messages)  # here, not on the lane
+    return lane.call(apply_page, page.response, reads)
 
 
 # -- the applier -------------------------------------------------------------------------------

@@ -21,6 +21,12 @@ from wardlink.core.protocol import (
     SessionRequest,
     SessionResponse,
 )
+from wardlink.core.protocol.event_pages import (
+    HistoryPage,
+    PullPage,
+    read_history_page,
+    read_pull_page,
+)
 from wardlink.sync.transport import Transport, parse_or_bad
 
 
@@ -80,16 +86,28 @@ class RecordClient:
         )
 
     def pull(self, since: int, *, limit: int = MAX_PULL_LIMIT, wait: float = 0) -> PullResponse:
+        return self.pull_page(since, limit=limit, wait=wait).response
+
+    def pull_page(self, since: int, *, limit: int = MAX_PULL_LIMIT, wait: float = 0) -> PullPage:
+        """`pull`, with its message events' data read (see `event_pages`)."""
         params = {"since": since, "limit": limit, "wait": int(wait)}
-        value = self.transport.get_json("/api/v1/sync/pull", params=params, wait=wait)
-        return parse_or_bad(PullResponse.from_json, value)
+        raw = self.transport.get_bytes("/api/v1/sync/pull", params=params, wait=wait)
+        return parse_or_bad(read_pull_page, raw)
 
     def history(self, team_id: str, *, before: int | None, limit: int = 200) -> HistoryResponse:
+        return self.history_page(team_id, before=before, limit=limit).response
+
+    def history_page(self, team_id: str, *, before: int | None, limit: int = 200) -> HistoryPage:
+        """`history`, with its message events' data read (see `event_pages`)."""
+        raw = self.history_bytes(team_id, before=before, limit=limit)
+        return parse_or_bad(read_history_page, raw)
+
+    def history_bytes(self, team_id: str, *, before: int | None, limit: int = 200) -> bytes:
+        """`history`'s answer as it came, to be read elsewhere (`read_history_page`)."""
         params: dict[str, str | int] = {"limit": limit}
         if before is not None:
             params["before"] = before
-        value = self.transport.get_json(f"/api/v1/teams/{team_id}/history", params=params)
-        return parse_or_bad(HistoryResponse.from_json, value)
+        return self.transport.get_bytes(f"/api/v1/teams/{team_id}/history", params=params)
 
     # -- photos ---------------------------------------------------------------------------------
 

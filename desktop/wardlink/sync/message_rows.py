@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import TypeAlias
 
 from wardlink.core.protocol import Event, ProtocolError
-from wardlink.core.protocol.pull import read_message
+from wardlink.core.protocol.event_pages import MessageRead as FieldsRead
+from wardlink.core.protocol.pull import MessageFields, read_message
 from wardlink.store.messages import RemoteMessage
 
 # A `message` event read ahead: its row, or what refused it (applying skips it with that reason);
@@ -22,23 +23,22 @@ MessageRead: TypeAlias = RemoteMessage | ProtocolError | None
 
 def read_remote_message(event: Event) -> RemoteMessage:
     """A `message` event as the store row it becomes; ProtocolError if its data is malformed."""
-    # The fields as MessageData holds them, without making one: this runs for every message.
-    message_id, _op, author_id, author_name, body, priority, client_ts, server_ts, note_ref = (
-        read_message(event.data)
+    return _row(event, read_message(event.data))
+
+
+def rows_of(events: Sequence[Event], reads: Sequence[FieldsRead]) -> tuple[MessageRead, ...]:
+    """Each `message` event of a page as its row, from its data as the page reader read it
+    (`event_pages`); None for the other events."""
+    return tuple(
+        read if read is None or isinstance(read, ProtocolError) else _row(event, read)
+        for event, read in zip(events, reads, strict=True)
     )
+
+
+def _row(event: Event, fields: MessageFields) -> RemoteMessage:
+    # The fields as MessageData holds them, without making one: this runs for every message.
+    message_id, _op, author_id, author_name, body, priority, client_ts, server_ts, note_ref = fields
     return RemoteMessage(
         event.seq, message_id, event.team_id or "", author_id, author_name, body, priority,
         client_ts, server_ts, note_ref,
     )  # fmt: skip
-
-
-def read_messages(events: Sequence[Event]) -> tuple[MessageRead, ...]:
-    """Each `message` event of a page read ahead, None for the other events."""
-    return tuple(_read_ahead(e) if e.type == "message" else None for e in events)
-
-
-def _read_ahead(event: Event) -> MessageRead:
-    try:
-        return read_remote_message(event)
-    except ProtocolError as exc:
-        return exc

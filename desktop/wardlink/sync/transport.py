@@ -30,6 +30,7 @@ from wardlink.sync.errors import (
 
 USER_AGENT = "Wardlink-desktop"
 T = TypeVar("T")
+V = TypeVar("V")
 Params = Mapping[str, str | int]
 
 
@@ -151,8 +152,14 @@ class Transport:
         raise _error_for(response)
 
     def get_json(self, path: str, *, params: Params | None = None, wait: float = 0.0) -> Any:
-        response = self.request("GET", path, params=params, read_timeout=self.timeouts.read + wait)
-        return _json_of(response)
+        return _json_of(self._get(path, params, wait))
+
+    def get_bytes(self, path: str, *, params: Params | None = None, wait: float = 0.0) -> bytes:
+        """The answer's body as it came (for a reader of its own, such as `event_pages`)."""
+        return self._get(path, params, wait).content
+
+    def _get(self, path: str, params: Params | None, wait: float) -> requests.Response:
+        return self.request("GET", path, params=params, read_timeout=self.timeouts.read + wait)
 
     def post_json(self, path: str, body: object) -> Any:
         return _json_of(self.request("POST", path, json_body=body))
@@ -191,7 +198,7 @@ def _error_for(response: requests.Response) -> Exception:
     return ServerRefused(status, code, message, details)
 
 
-def parse_or_bad(parser: Callable[[object], T], value: object) -> T:
+def parse_or_bad(parser: Callable[[V], T], value: V) -> T:
     """Run a protocol parser over an answer; a malformed answer is BadResponse (transient)."""
     from wardlink.core.protocol import ProtocolError
 
