@@ -21,13 +21,13 @@ import pytest
 from wardlink.core.clock import ManualClock
 from wardlink.core.model import Team, TeamKind
 from wardlink.core.protocol import Event, HistoryResponse, MessageRetract
-from wardlink.core.protocol.event_pages import read_history_page
+from wardlink.core.protocol.event_pages import HistoryPage, read_history_page
 from wardlink.store import messages, teams
 from wardlink.store.database import Store
 from wardlink.store.errors import DiskFull
 from wardlink.store.lane import DbLane
 from wardlink.store.teams import Backfill
-from wardlink.sync import backfill
+from wardlink.sync import backfill, history_ahead
 from wardlink.sync.backfill import apply_history_pages, backfill_team
 from wardlink.sync.client import RecordClient
 from wardlink.sync.errors import Offline
@@ -321,6 +321,42 @@ class Pages(RecordClient):
     def wait_for_requests(self, count: int) -> None:
         with self.asked:
             assert self.asked.wait_for(lambda: len(self.befores) >= count, WAIT)
+
+
+def test_the_next_page_is_asked_for_before_this_one_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = Pages(top=100, size=10)
+    read = history_ahead.read_history_page
+    reads: list[bytes] = []
+
+    def reading(raw: bytes) -> HistoryPage:
+        reads.append(raw)
+        if len(reads) < 3:  # the last one is not followed by another: the limit is 3
+            server.wait_for_requests(len(reads) + 1)  # the server has the next request already
+        return read(raw)
+
+    monkeypatch.setattr(history_ahead, "read_history_page", reading)
+    with HistoryAhead(server, TEAM, 100, page_size=10, window_start=None, limit=3) as ahead:
+        taken = ahead.take()
+        while more := ahead.take():
+            taken += more
+    assert [f.before for f in taken] == [100, 90, 80]
+    assert server.befores == [100, 90, 80]  # and not one more: the limit counts what is asked
+
+
+def test_after_the_first_page_the_lane_is_given_pages_a_batch_at_a_time() -> None:
+    server = Pages(top=200, size=10)
+    with HistoryAhead(
+        server, TEAM, 200, page_size=10, window_start=None, limit=11, ahead=6, batch=3
+    ) as ahead:
+        takes = [ahead.take()]
+        while takes[-1]:
+            takes.append(ahead.take())
+    sizes = [len(t) for t in takes[:-1]]
+    assert sum(sizes) == 11 and max(sizes) <= 6
+    assert all(size >= 3 for size in sizes[1:-1])  # one commit for each batch, not each page
+    assert [f.before for t in takes for f in t] == list(range(200, 90, -10))
 
 
 def test_the_worker_fetches_ahead_by_guess_within_its_bounds() -> None:
