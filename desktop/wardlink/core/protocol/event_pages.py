@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Final, TypeAlias
+from typing import Final, Generic, TypeAlias, TypeVar
 
 import msgspec
 
@@ -97,20 +97,19 @@ _BOUNDS: Final = msgspec.json.Decoder(_WireBounds)
 _ANY: Final = msgspec.json.Decoder()
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryPage:
-    """A history page and its message events' data, read (`messages[i]` is `events[i]`'s)."""
-
-    response: HistoryResponse
-    messages: tuple[MessageRead, ...]
+Response = TypeVar("Response", HistoryResponse, PullResponse)
 
 
 @dataclass(frozen=True, slots=True)
-class PullPage:
-    """A pull page and its message events' data, read (`messages[i]` is `events[i]`'s)."""
+class ReadPage(Generic[Response]):
+    """A page and its message events' data, read (`messages[i]` is `events[i]`'s)."""
 
-    response: PullResponse
+    response: Response
     messages: tuple[MessageRead, ...]
+
+
+HistoryPage: TypeAlias = ReadPage[HistoryResponse]
+PullPage: TypeAlias = ReadPage[PullResponse]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +144,10 @@ def read_history_page(raw: bytes) -> HistoryPage:
     try:
         wire = _HISTORY.decode(raw)
         events, messages = _read_events(wire.events)
-        return HistoryPage(HistoryResponse(events, wire.more), messages)
+        return ReadPage(HistoryResponse(events, wire.more), messages)
     except (msgspec.MsgspecError, ValueError, _NotPlain):  # ValueError: not UTF-8, say
         response = HistoryResponse.from_json(_exact_json(raw))
-        return HistoryPage(response, read_message_events(response.events))
+        return ReadPage(response, read_message_events(response.events))
 
 
 def read_pull_page(raw: bytes) -> PullPage:
@@ -158,10 +157,10 @@ def read_pull_page(raw: bytes) -> PullPage:
         if not 0 <= wire.next <= _MAX_SEQ:
             raise _NotPlain()
         events, messages = _read_events(wire.events)
-        return PullPage(PullResponse(events, wire.next, wire.more), messages)
+        return ReadPage(PullResponse(events, wire.next, wire.more), messages)
     except (msgspec.MsgspecError, ValueError, _NotPlain):  # ValueError: not UTF-8, say
         response = PullResponse.from_json(_exact_json(raw))
-        return PullPage(response, read_message_events(response.events))
+        return ReadPage(response, read_message_events(response.events))
 
 
 def read_message_events(events: tuple[Event, ...]) -> tuple[MessageRead, ...]:
