@@ -99,16 +99,17 @@ values = st.one_of(
     strings, st.none(), st.booleans(), st.integers(min_value=-1, max_value=3),
     st.sampled_from([2**62, 2**62 + 1, 2**64, 1.0, float("nan"), [], {}, ["a"]]),
 )  # fmt: skip
+# Mostly strings: a value of the wrong type never passes msgspec's typed reading, while a string
+# of the wrong form is what only the quick tests can refuse.
+changed = st.one_of(strings, strings, strings, values)
 data_changes = st.dictionaries(
-    st.sampled_from(
-        ["id", "op_id", "author", "body", "priority", "client_ts", "server_ts", "note_ref", "x"]
-    ),
-    st.one_of(values, st.fixed_dictionaries({"id": values, "display_name": values})),
+    st.sampled_from(["id", "op_id", "body", "priority", "client_ts", "server_ts", "note_ref", "x"]),
+    changed,
     min_size=1,
     max_size=1,
 )
 event_changes = st.dictionaries(
-    st.sampled_from(["seq", "type", "team_id", "at", "data", "x"]), values, min_size=1, max_size=1
+    st.sampled_from(["seq", "type", "team_id", "at", "data", "x"]), changed, min_size=1, max_size=1
 )
 
 
@@ -129,8 +130,8 @@ def pages(draw: st.DrawFn) -> tuple[bytes, str]:
         page["events"][target]["data"].update(draw(data_changes))
     elif where == "author":
         page["events"][target]["data"]["author"] = {
-            "id": draw(st.one_of(st.just(U), values)),
-            "display_name": draw(st.one_of(st.just("Bob"), values)),
+            "id": draw(st.one_of(st.just(U), changed)),
+            "display_name": draw(st.one_of(st.just("Bob"), changed)),
         }
     elif where == "page":
         page[draw(st.sampled_from(["events", "more", "next"]))] = draw(values)
@@ -149,6 +150,40 @@ def test_any_page_reads_as_json_loads_and_the_exact_readers_read_it(
 ) -> None:
     raw, kind = case
     assert quick(raw, kind) == reference(raw, kind)
+
+
+EDGE_VALUES = [
+    "", " ", "é", "\ud800", "\u2003", "x" * 201, "x" * 4001, U, U.upper(), U + " ", TS,
+    "2026-02-30T09:15:02.123Z", "2026-11-28T24:00:00.000Z", TS.replace("Z", ""), "message",
+    "receipt", "nope", "routine", "urgent", "Bob", None, True, False, -1, 0, 1, 2**62, 2**62 + 1,
+    2**64, 1.0, float("nan"), [], {}, ["a"],
+]  # fmt: skip
+FIELDS = [
+    ("page", "more"), ("page", "next"),
+    ("event", "seq"), ("event", "type"), ("event", "team_id"), ("event", "at"), ("event", "data"),
+    ("data", "id"), ("data", "op_id"), ("data", "body"), ("data", "priority"),
+    ("data", "client_ts"), ("data", "server_ts"), ("data", "note_ref"), ("data", "author"),
+    ("author", "id"), ("author", "display_name"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("where", "key"), FIELDS)
+@pytest.mark.parametrize("kind", ["history", "pull"])
+def test_every_field_at_every_edge_reads_as_the_exact_readers_read_it(
+    where: str, key: str, kind: str
+) -> None:
+    """Each field of an otherwise plain page, set to each value near a check's edge, or left
+    out: one at a time, so that a quick test that lets one through cannot hide."""
+    for value in [*EDGE_VALUES, "<missing>"]:
+        page: dict[str, Any] = {"events": [event(2), event(1)], "more": True, "next": 2}
+        target = {"page": page, "event": page["events"][1], "data": page["events"][1]["data"],
+                  "author": page["events"][1]["data"]["author"]}[where]  # fmt: skip
+        if value == "<missing>":
+            target.pop(key, None)
+        else:
+            target[key] = value
+        raw = json.dumps(page).encode("utf-8", "surrogatepass")
+        assert repr(quick(raw, kind)) == repr(reference(raw, kind)), (where, key, value)
 
 
 @pytest.mark.parametrize(
