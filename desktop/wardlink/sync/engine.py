@@ -62,7 +62,10 @@ class EngineTimings:
     backoff_base: float = 1.0
     backoff_cap: float = 300.0
     housekeeping_every: float = 300.0  # lease renewal, retention, escrow, photos
-    backfill_pages_per_round: int = 5
+    # History pages per team between pulls: enough for the lane's batches of four (a fresh
+    # fetch worker each round starts with a page alone), few enough that a first sync of five
+    # busy teams still pulls about once a second.
+    backfill_pages_per_round: int = 9
 
 
 @dataclass

@@ -218,3 +218,37 @@ def test_a_time_can_be_set_to_now_and_a_date_picked_from_the_calendar(
     assert birth.edit.text() == "13 Mar 1950"
     assert birth.value() == dt.date(1950, 3, 13)
     assert birth.box.pick.focusPolicy() == Qt.FocusPolicy.ClickFocus  # Tab goes past it
+
+
+def test_a_yes_or_no_answered_by_mistake_can_be_taken_back(
+    qtbot: QtBot, make_editor: MakeEditor
+) -> None:
+    editor = make_editor("community-visit")
+    concerns = field_of(editor, "visit.concerns", BooleanInput)
+    details = editor.view.rows["visit.concernDetails"]
+    assert not concerns.clear_button.isVisible()  # nothing to take back yet
+
+    enter(qtbot, concerns, True)
+    assert concerns.clear_button.isVisible() and details.isVisible()
+    click(qtbot, concerns.clear_button)
+    assert concerns.value() is None and not concerns.clear_button.isVisible()
+    assert "visit.concerns" not in editor.view.answers()
+    assert not details.isVisible()  # its follow-up goes with it
+    assert concerns.buttons[0].hasFocus()  # still on the question, for the keyboard
+
+    enter(qtbot, concerns, False)  # and from the keyboard: Delete on the chosen button
+    concerns.buttons[1].setFocus()
+    qtbot.keyClick(concerns.buttons[1], Qt.Key.Key_Delete)
+    assert concerns.value() is None and "visit.concerns" not in editor.view.answers()
+    assert concerns.clear_button.accessibleName() == "Clear answer"
+
+
+def test_one_of_a_few_answered_by_mistake_can_be_taken_back(
+    qtbot: QtBot, make_editor: MakeEditor
+) -> None:
+    editor = make_editor("post-fall-review")
+    head = field_of(editor, "fall.headInjury", RadioChoiceInput)
+    enter(qtbot, head, "cannot-exclude")
+    assert editor.view.answers()["fall.headInjury"] == "cannot-exclude"
+    click(qtbot, head.clear_button)
+    assert head.value() is None and "fall.headInjury" not in editor.view.answers()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractButton,
     QBoxLayout,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleOption,
     QStyleOptionButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +37,8 @@ SHORT_LABEL: Final = 16  # options this short and few sit side by side
 MOST_SIDE_BY_SIDE: Final = 4
 TWO_COLUMNS_FROM: Final = 7  # tick boxes go in two columns from this many
 CHOOSE: Final = "Choose…"
+CLEAR: Final = "Clear"
+CLEAR_ANSWER: Final = "Clear answer"
 
 
 def _outline(button: QAbstractButton, element: QStyle.SubElement, option: QStyleOption) -> None:
@@ -54,7 +57,19 @@ def _outline(button: QAbstractButton, element: QStyle.SubElement, option: QStyle
 
 
 class RadioButton(QRadioButton):
-    """A radio button whose circle can be seen in both schemes."""
+    """A radio button whose circle can be seen in both schemes; Delete or Backspace on it asks
+    for its question's answer to be cleared.
+
+    Signals: `clear_requested()`."""
+
+    clear_requested = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.clear_requested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -79,7 +94,9 @@ def _side_by_side(labels: list[str]) -> bool:
 
 class _Radios(FieldInput):
     """Radio buttons for one answer out of `options` ((code, label) pairs), none chosen at
-    first; choosing one is moving on, so it also reports `focus_left`."""
+    first; choosing one is moving on, so it also reports `focus_left`. Once one is chosen a
+    "Clear" button (or Delete on a button) takes the answer back: a question answered by
+    mistake must not have to be filed with that answer."""
 
     def __init__(self, options: list[tuple[object, str]], parent: QWidget | None) -> None:
         super().__init__(parent)
@@ -96,16 +113,33 @@ class _Radios(FieldInput):
             button.setAccessibleName(label)
             self.group.addButton(button, index)
             layout.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
+            button.clear_requested.connect(self.clear)
             self.buttons.append(button)
+        self.clear_button = QToolButton(self)  # styled as the form's small buttons ("Calendar")
+        self.clear_button.setText(CLEAR)
+        self.clear_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.clear_button.setToolTip("Take this answer back (Delete)")
+        self.clear_button.setAccessibleName(CLEAR_ANSWER)
+        self.clear_button.clicked.connect(self.clear)
+        self.clear_button.hide()
+        layout.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignLeft)
         if horizontal:
             layout.addStretch(1)
         self.group.idToggled.connect(self._toggled)
-        self.watch_focus(*self.buttons)
+        self.watch_focus(*self.buttons, self.clear_button)
 
     def _toggled(self, _index: int, checked: bool) -> None:
+        self.clear_button.setVisible(self.group.checkedId() >= 0)
         if checked:
             self.value_changed.emit()
             self.focus_left.emit()
+
+    def clear(self) -> None:
+        """No answer, as before one was chosen; focus stays on this question."""
+        had_focus = self.clear_button.hasFocus() or any(b.hasFocus() for b in self.buttons)
+        self.set_value(None)
+        if had_focus:
+            self.buttons[0].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def value(self) -> object | None:
         index = self.group.checkedId()
@@ -121,15 +155,17 @@ class _Radios(FieldInput):
         for button in self.buttons:
             button.setChecked(False)
         self.group.setExclusive(True)
+        self.clear_button.hide()
         self.value_changed.emit()
 
     def focus_widgets(self) -> list[QWidget]:
-        return list(self.buttons)
+        return [*self.buttons, self.clear_button]
 
     def describe(self, name: str, description: str = "") -> None:
         super().describe(name, description)
         for button in self.buttons:  # each says its own option, and which question it answers
             button.setAccessibleDescription(sentences(name, description))
+        self.clear_button.setAccessibleDescription(sentences(name))
 
 
 class BooleanInput(_Radios):
