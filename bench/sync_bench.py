@@ -12,7 +12,12 @@ and events as a push writes them; the seeding is set-up, not measured). Then, me
 3. push: a second client writes 10,000 messages offline (one local transaction each, as the
    composer does; not measured), then sends its outbox (`push_round` until empty).
 
-    .venv/bin/python bench/sync_bench.py [--messages N] [--push N] [--profile FILE]
+    .venv/bin/python bench/sync_bench.py [--messages N] [--push N] [--ids time|random]
+                                         [--profile FILE]
+
+`--ids`: the seeded messages' ids as this version's clients make them (`time`: time-ordered,
+version 7, the default) or as earlier versions did (`random`: version 4), which every index keyed
+by them takes in random places.
 
 `--profile FILE` runs the measured client parts under cProfile and writes the stats there.
 The last line is:
@@ -42,6 +47,7 @@ import requests
 from sqlalchemy import insert
 
 from wardlink.core.clock import SystemClock, format_timestamp
+from wardlink.core.ids import time_ordered_id
 from wardlink.core.policy import merge
 from wardlink.core.protocol import MessageData
 from wardlink.store import messages, outbox
@@ -80,8 +86,9 @@ def _body(rng: random.Random) -> str:
 # -- the server ---------------------------------------------------------------------------------
 
 
-def seed(database: Path, count: int) -> dict[str, object]:
-    """Teams, accounts and `count` messages (rows + events + op records, as pushes leave them)."""
+def seed(database: Path, count: int, *, time_ordered: bool = True) -> dict[str, object]:
+    """Teams, accounts and `count` messages (rows + events + op records, as pushes leave them);
+    ids time-ordered as this version makes them, or random as earlier versions did."""
     services = build_services(
         ServerConfig(database_url=f"sqlite:///{database}", password_hashing=MINIMAL_HASHING)
     )
@@ -108,10 +115,17 @@ def seed(database: Path, count: int) -> dict[str, object]:
             for n in range(count):
                 seq = head + 1 + n
                 team = teams[n % TEAMS]
-                at = format_timestamp(start + step * n)
+                when = start + step * n
+                at = format_timestamp(when)
+
+                def new_id(when: dt.datetime = when) -> str:
+                    if time_ordered:
+                        return time_ordered_id(when, rng.getrandbits)
+                    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
                 data = MessageData(
-                    id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                    op_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    id=new_id(),
+                    op_id=new_id(),
                     author_id=author,
                     author_name="Author",
                     body=_body(rng),
@@ -186,6 +200,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--push", type=int, default=10_000)
+    parser.add_argument("--ids", choices=("time", "random"), default="time")
     parser.add_argument("--profile", type=Path, help="write cProfile stats of the client here")
     args = parser.parse_args()
     # The client's work runs on two threads: this one (HTTP, parsing) and the DB lane.
@@ -195,8 +210,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="sync-bench-") as tmp:
         folder = Path(tmp)
         started = time.perf_counter()
-        seed(folder / "server.db", args.messages)
-        print(f"seeded {args.messages} messages in {TEAMS} teams in "
+        seed(folder / "server.db", args.messages, time_ordered=args.ids == "time")
+        print(f"seeded {args.messages} messages ({args.ids} ids) in {TEAMS} teams in "
               f"{time.perf_counter() - started:.1f} s (set-up, not measured)")  # fmt: skip
         with serving(folder / "server.db", folder / "server.log") as (url, server):
             # 1. the initial sync of a fresh client

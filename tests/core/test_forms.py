@@ -8,6 +8,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -233,6 +234,13 @@ def label(form_id: str, link_id: str) -> str:
 def test_the_forms_folder_holds_exactly_these_forms() -> None:
     assert sorted(f.id for f in forms.all_forms()) == FORM_IDS
     assert sorted(p.stem for p in resource_path("forms").glob("*.json")) == FORM_IDS
+
+
+def test_a_new_note_is_filed_under_a_time_ordered_id_of_its_authored_time() -> None:
+    resource = file("sbar-handover")
+    made = uuid.UUID(resource["id"])
+    assert made.version == 7 and made.int >> 80 == int(NOW.timestamp() * 1000)
+    assert resource["identifier"]["value"] == resource["id"]  # the lineage is the first version
 
 
 @pytest.mark.parametrize("form_id", FORM_IDS)

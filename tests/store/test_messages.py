@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from wardlink.core.clock import ManualClock
 from wardlink.core.model import MessageState, Priority
 from wardlink.store import messages, outbox, teams
 from wardlink.store.database import Store
 from wardlink.store.migrations import LOCAL_BASE
 from wardlink.store.outbox import OpResult
 
-from .store_helpers import COMMUNITY, ME, OTHER, WARD, new_store, remote
+from .store_helpers import COMMUNITY, ME, OTHER, START, WARD, new_store, remote
 
 
 @pytest.fixture
@@ -41,6 +44,20 @@ def test_local_message_and_its_op_are_written_together(store: Store) -> None:
     assert op["priority"] == "urgent"
     assert op["client_ts"] == "2026-11-28T09:00:00.000Z"
     assert "note_ref" not in op
+
+
+def test_a_new_message_and_its_op_have_time_ordered_ids_from_the_store_clock(store: Store) -> None:
+    """Ids made in order sit together in every index keyed by them (see `core.ids`)."""
+    first, _ = messages.add_local_message(store, WARD, "Bay 3 obs due")
+    assert isinstance(store.clock, ManualClock)
+    store.clock.advance(dt.timedelta(seconds=1))
+    second, _ = messages.add_local_message(store, WARD, "Bay 4 obs due")
+    millis = int(START.timestamp() * 1000)
+    for made, at in ((first.id, millis), (second.id, millis + 1000)):
+        assert uuid.UUID(made).version == 7 and uuid.UUID(made).int >> 80 == at
+    ops = [item.as_op()["op_id"] for item in outbox.next_batch(store)]
+    assert all(uuid.UUID(str(op)).version == 7 for op in ops)
+    assert [first.id, second.id] == sorted([first.id, second.id]) and ops == sorted(ops)
 
 
 def test_a_failed_write_leaves_neither_message_nor_op(store: Store) -> None:

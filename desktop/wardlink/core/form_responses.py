@@ -13,7 +13,6 @@ Python answers, so an amendment can start from them.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Final
 
@@ -34,6 +33,7 @@ from wardlink.core.form_errors import FieldError, InvalidAnswers
 from wardlink.core.form_patient import BIRTH_DATE, IDENTIFIER, patient_identifier
 from wardlink.core.form_validation import validate_answers
 from wardlink.core.identifiers import DEFAULT_CHI_SYSTEM
+from wardlink.core.ids import time_ordered_id
 from wardlink.core.model import BLOB_URL_PREFIX
 from wardlink.core.response_validation import REASON_MAX_LENGTH, response_answers, response_form
 
@@ -71,7 +71,8 @@ def _response(
     patient = patient_identifier(form, completed, chi_system=chi_system)
     if errors or patient is None:
         raise InvalidAnswers(errors or [FieldError(IDENTIFIER, "The patient is missing.")])
-    response_id = response_id or str(uuid.uuid4())
+    authored = now or dt.datetime.now(dt.UTC)
+    response_id = response_id or time_ordered_id(authored)
     if not is_fhir_id(response_id):
         raise ValueError("response_id is not a FHIR id")
     resource: Json = {
@@ -82,7 +83,7 @@ def _response(
         "status": "completed",
         "subject": {"identifier": patient.as_fhir()},
         "author": staff_reference(staff_id, staff_name),
-        "authored": format_timestamp(now or dt.datetime.now(dt.UTC)),
+        "authored": format_timestamp(authored),
         "item": _items(form.items, completed),
     }
     return resource, patient

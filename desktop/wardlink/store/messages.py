@@ -6,12 +6,12 @@ row commit in one transaction, so a message is never shown as queued without bei
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from wardlink.core.clock import format_timestamp, parse_timestamp
+from wardlink.core.ids import time_ordered_id
 from wardlink.core.model import Message, MessageState, Priority
 from wardlink.store import audit, outbox
 from wardlink.store.changes import Changes
@@ -80,7 +80,7 @@ def add_local_message(
     note_ref: str | None = None,
 ) -> tuple[Message, Changes]:
     """Write a new message and its `message.post` op in one transaction; it shows as queued."""
-    message_id = str(uuid.uuid4())
+    message_id = time_ordered_id(store.clock.now())
     client_ts = format_timestamp(store.clock.now())
     payload: dict[str, object] = {
         "team_id": team_id,

@@ -7,12 +7,12 @@ lineage. Photos are linked by content address and must be in the store before th
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from wardlink.core.clock import parse_timestamp
+from wardlink.core.ids import time_ordered_id
 from wardlink.core.model import Note, NoteState, NoteStatus
 from wardlink.store import outbox
 from wardlink.store.changes import Changes
@@ -179,7 +179,7 @@ def submit_note(
     store: Store, draft: NoteDraft, *, note_id: str | None = None
 ) -> tuple[str, Changes]:
     """Queue a new note (version 1) with its `note.submit` op in one transaction."""
-    note_id = note_id or str(uuid.uuid4())
+    note_id = note_id or time_ordered_id(store.clock.now())
     with store.transaction():
         _check_photos_present(store, draft.photos)
         _insert_version(
@@ -211,7 +211,7 @@ def amend_note(
     """Queue an amendment: a new version of `version_of`'s lineage; the old one stays.
 
     `note_id` is the new version's id: the record files it under its resource's id."""
-    note_id = note_id or str(uuid.uuid4())
+    note_id = note_id or time_ordered_id(store.clock.now())
     with store.transaction() as conn:
         row = conn.execute(
             "SELECT lineage_id, (SELECT max(version) FROM notes n2 "

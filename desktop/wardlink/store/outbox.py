@@ -8,11 +8,11 @@ leaves the outbox only when the server has answered it (applied, duplicate or re
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from wardlink.core.ids import time_ordered_id
 from wardlink.store.changes import Changes
 from wardlink.store.database import Store
 
@@ -54,7 +54,7 @@ def enqueue(
     subject_id: str | None = None,
 ) -> str:
     """Queue an op (inside the caller's transaction); returns its new op_id."""
-    op_id = str(uuid.uuid4())
+    op_id = time_ordered_id(store.clock.now())
     store.conn.execute(
         "INSERT INTO outbox(op_id, type, team_id, subject_id, payload, created_at) "
         "VALUES (?, ?, ?, ?, ?, datetime('now'))",
