@@ -257,3 +257,15 @@ def test_one_unusual_message_is_read_exactly_and_the_rest_quickly(
 
 def _refuse_to_be_called(raw: bytes) -> object:
     raise AssertionError("a plain page was read by the exact readers")
+
+
+def test_a_message_events_data_kept_as_bytes_reads_as_json_loads_reads_it() -> None:
+    """The quick reading keeps a message's data undecoded (nobody reads it in a sync); read,
+    it is the object `json.loads` makes, and the exact message reader takes it as one."""
+    sent = event(5, data=message_data(body="Bay 3 obs due", note_ref=U))
+    page = read_history_page(encoded({"events": [sent], "more": False}))
+    (read,) = page.response.events
+    assert dict(read.data) == sent["data"] and len(read.data) == len(sent["data"])
+    assert read.data["author"] == {"id": U, "display_name": "Bob"}
+    assert read_message(read.data) == page.messages[0]
+    assert read.to_json()["data"] == sent["data"]

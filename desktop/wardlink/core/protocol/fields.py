@@ -76,8 +76,9 @@ class ProtocolError(ValueError):
 # reads each of 100,000 events of an initial sync with these.
 
 
-def as_object(value: Json, path: str) -> Mapping[str, Json]:
-    if not isinstance(value, dict):
+def as_object(value: Json | Mapping[str, Json], path: str) -> Mapping[str, Json]:
+    """An object, as JSON decodes one, or as a page reader keeps one undecoded (`RawObject`)."""
+    if not isinstance(value, Mapping):
         raise ProtocolError(path, "must be an object")
     return value
 
