@@ -380,7 +380,15 @@ class SyncEngine:
             self._wipe(reason_for(exc))
             return False
         if isinstance(exc, NeedsSignIn):
-            self._needs_sign_in(exc.message)
+            with self._lock:
+                waiting = self._shared.signed_out
+            if waiting:
+                # Already asking for the password: the other thread finding the session gone
+                # too (late, from a request sent before) must not replace what the user was
+                # told, such as that the password just tried was not accepted.
+                self._authenticated.clear()
+            else:
+                self._needs_sign_in(exc.message)
             return True
         if isinstance(exc, ProfileLocked):
             return False
