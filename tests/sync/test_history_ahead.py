@@ -132,6 +132,50 @@ def test_the_next_page_is_fetched_while_the_lane_applies_one(
     assert alice.lane.call(teams.get_backfill, team_id) == Backfill(team_id, 0, True)
 
 
+class TeamsAsked(RecordClient):
+    """Notes the team of each history request, in order; `asked` is set at each."""
+
+    def __init__(self, inner: RecordClient) -> None:
+        super().__init__(inner.transport)
+        self.teams: list[str] = []
+        self.asked = threading.Event()
+
+    def history_bytes(self, team_id: str, *, before: int | None, limit: int = 200) -> bytes:
+        self.teams.append(team_id)
+        self.asked.set()
+        return super().history_bytes(team_id, before=before, limit=limit)
+
+
+def test_the_next_teams_pages_are_fetched_while_this_teams_last_are_written(
+    live_server: LiveServer, devices: Devices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first_id, first, first_ids = _team_of_six(live_server, devices)
+    second_id, second, second_ids = _team_of_six(live_server, devices)
+    clock = ManualClock(dt.datetime.now(dt.UTC))
+    alice = devices.open(live_server.new_staff("alice", teams=(first, second)), clock=clock)
+    client = TeamsAsked(alice.client)
+    real = backfill.apply_history_pages
+    held_last: list[str] = []
+
+    def held(store: Store, team_id: str, pages: list[FetchedPage], **options: object) -> object:
+        last = any(f.page is not None and not f.page.more for f in pages)
+        if last and not held_last:  # the first team's last pages: the other's are on the way
+            held_last.append(team_id)
+            client.asked.clear()
+            assert client.asked.wait(WAIT), "the next team was not fetched meanwhile"
+            assert client.teams[-1] != team_id
+        return real(store, team_id, pages, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(backfill, "apply_history_pages", held)
+    done = backfill.backfill_all(alice.lane, client, history_days=DAYS, clock=clock, page_size=2)
+
+    assert [d.complete for d in done] == [True, True] and held_last
+    assert _ids(alice.lane, first_id) == first_ids and _ids(alice.lane, second_id) == second_ids
+    # Each team's pages were asked for in one run, the second's after the first's.
+    firsts = [n for n, t in enumerate(client.teams) if t == held_last[0]]
+    assert firsts == list(range(len(firsts)))
+
+
 def test_a_retraction_made_after_a_page_was_fetched_ahead_still_removes_the_message(
     live_server: LiveServer, devices: Devices, monkeypatch: pytest.MonkeyPatch
 ) -> None:

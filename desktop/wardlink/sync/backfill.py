@@ -221,7 +221,7 @@ def backfill_team(
     before one is kept, and the next call resumes after it. `on_applied(events)` is called on
     this thread after each commit (progress for a first sync)."""
     window_start = clock.now() - dt.timedelta(days=history_days)
-    return _fetch(lane, client, team_id, window_start, page_size, max_pages, on_applied)
+    return _fetch(lane, client, team_id, window_start, page_size, max_pages, on_applied, None)
 
 
 def backfill_all(
@@ -234,27 +234,86 @@ def backfill_all(
     max_pages: int | None = None,
     on_applied: Callable[[int], None] | None = None,
 ) -> list[Backfilled]:
-    """`backfill_team` for every team whose automatic backfill is not finished."""
-    return [
-        backfill_team(
-            lane,
-            client,
+    """`backfill_team` for every team whose automatic backfill is not finished, each next
+    team's pages fetched while the one before's last pages are written (`_NextTeam`)."""
+    window_start = clock.now() - dt.timedelta(days=history_days)
+    team_ids = lane.call(teams.teams_to_backfill)
+    relay = _NextTeam(lane, client, team_ids, window_start, page_size, max_pages)
+    done: list[Backfilled] = []
+    try:
+        for index, team_id in enumerate(team_ids):
+            relay.at = index
+            done.append(
+                _fetch(lane, client, team_id, window_start, page_size, max_pages, on_applied, relay)
+            )
+    finally:
+        relay.close()  # nothing fetches once this returns: the caller may pull
+    return done
+
+
+class _NextTeam:
+    """The next team's history worker, started while this team's last pages are written, so
+    that neither the network nor the lane waits for the other between teams.
+
+    One worker at a time uses the client: this one is started only once the current team's
+    worker has fetched its last page and been closed, and it is closed before any other worker
+    starts (`adopt`)."""
+
+    def __init__(
+        self,
+        lane: DbLane,
+        client: RecordClient,
+        team_ids: list[str],
+        window_start: dt.datetime,
+        page_size: int,
+        max_pages: int | None,
+    ) -> None:
+        self._lane = lane
+        self._client = client
+        self._team_ids = team_ids
+        self._window_start = window_start
+        self._page_size = page_size
+        self._max_pages = max_pages
+        self._worker: HistoryAhead | None = None
+        self.at = 0  # the team being backfilled
+
+    def start(self) -> None:
+        """Start fetching the next team's pages (the client must be free)."""
+        following = self.at + 1
+        if self._worker is not None or following >= len(self._team_ids):
+            return
+        team_id = self._team_ids[following]
+        state = self._lane.call(history_start, team_id)
+        if state is None or state.complete:
+            return
+        self._worker = HistoryAhead(
+            self._client,
             team_id,
-            history_days=history_days,
-            clock=clock,
-            page_size=page_size,
-            max_pages=max_pages,
-            on_applied=on_applied,
+            state.backfilled_to,
+            page_size=self._page_size,
+            window_start=self._window_start,
+            limit=self._max_pages,
         )
-        for team_id in lane.call(teams.teams_to_backfill)
-    ]
+
+    def adopt(self, team_id: str, before: int | None) -> HistoryAhead | None:
+        """The worker started for `team_id` from `before`, if there is one; any other is
+        closed (its request under way is dropped), leaving the client free."""
+        worker, self._worker = self._worker, None
+        if worker is not None and (worker.team_id, worker.before) == (team_id, before):
+            return worker
+        if worker is not None:
+            worker.close()
+        return None
+
+    def close(self) -> None:
+        self.adopt("", None)
 
 
 def load_older(
     lane: DbLane, client: RecordClient, team_id: str, *, limit: int = PAGE_SIZE
 ) -> Backfilled:
     """One page older than what is here, whatever the window: the timeline's "load older"."""
-    return _fetch(lane, client, team_id, None, limit, 1, None)
+    return _fetch(lane, client, team_id, None, limit, 1, None, None)
 
 
 def _fetch(
@@ -265,6 +324,7 @@ def _fetch(
     page_size: int,
     max_pages: int | None,
     on_applied: Callable[[int], None] | None,
+    relay: _NextTeam | None,
 ) -> Backfilled:
     state = lane.call(history_start, team_id)
     if state is None:
@@ -275,7 +335,8 @@ def _fetch(
         # The worker fetches from where the team's progress is; it is started again only when
         # a guess of its was wrong (the progress is not where it fetched from).
         limit = None if max_pages is None else max_pages - pages
-        with HistoryAhead(
+        adopted = None if relay is None else relay.adopt(team_id, state.backfilled_to)
+        with adopted or HistoryAhead(
             client,
             team_id,
             state.backfilled_to,
@@ -287,6 +348,9 @@ def _fetch(
                 ready = ahead.take()
                 if not ready:
                     break  # it guessed the end, or spent its limit: the outer loop decides
+                if relay is not None and ahead.fetching_done():
+                    ahead.close()  # it fetches no more: the client is free
+                    relay.start()  # the next team's pages come while these are written
                 result = lane.call(apply_history_pages, team_id, ready, window_start=window_start)
                 total, pages = _merged(total, result.applied), pages + result.pages
                 if result.pages and on_applied is not None:

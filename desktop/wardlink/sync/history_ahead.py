@@ -149,6 +149,21 @@ class HistoryAhead:
             raise error
         return []
 
+    @property
+    def team_id(self) -> str:
+        return self._team_id
+
+    @property
+    def before(self) -> int | None:
+        """Where it started fetching from."""
+        return self._before
+
+    def fetching_done(self) -> bool:
+        """Every page it will fetch is taken, without an error: once closed (which then returns
+        at once), the client is free for another worker."""
+        with self._changed:
+            return self._stopped and self._error is None and not self._ready
+
     def close(self) -> None:
         """Stop fetching (a request under way is finished and dropped) and join the worker."""
         with self._changed:
