@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Final
 from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
-    QCheckBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -31,6 +30,7 @@ from wardlink.ui import lazy_guard
 from wardlink.ui.guard_text import refusal
 from wardlink.ui.text_positions import Utf16Offsets
 from wardlink.ui.theme import NHS_RED
+from wardlink.ui.visible_controls import TickBox
 
 if TYPE_CHECKING:
     from wardlink.core.guard import Finding, Rules
@@ -146,7 +146,7 @@ class Composer(QFrame):
         self._editing: Message | None = None
 
         self.edit = ComposerEdit(lambda: self.rules, self)
-        self.urgent = QCheckBox("&Urgent", self)
+        self.urgent = TickBox("&Urgent", self)  # its box must show on the dark scheme too
         self.urgent.setObjectName("urgentToggle")
         self.urgent.setAccessibleName("Urgent")
         self.urgent.setToolTip("Urgent: the team is alerted and asked to acknowledge (Alt+U)")

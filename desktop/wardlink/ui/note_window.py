@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QCheckBox, QDialog, QHBoxLayout, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QMessageBox, QVBoxLayout, QWidget
+
+from wardlink.ui.visible_controls import TickBox
 
 if TYPE_CHECKING:
     from wardlink.ui.forms import NoteEditor
@@ -23,7 +25,7 @@ class NoteWindow(QDialog):
         self.setAccessibleName(title)
         self.setModal(False)
         self.editor = editor
-        self.share = QCheckBox(
+        self.share = TickBox(
             f"When filed, share a card in {share_in}'s chat (it names the form, never the patient)"
         )
         self.share.setAccessibleName("Share a card in the team's chat")

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 from typing import Final
 
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QPaintEvent
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QBoxLayout,
     QButtonGroup,
-    QCheckBox,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
     QRadioButton,
     QStyle,
-    QStyleOption,
     QStyleOptionButton,
     QToolButton,
     QVBoxLayout,
@@ -30,30 +27,14 @@ from PySide6.QtWidgets import (
 
 from wardlink.core.forms import Item
 from wardlink.ui.forms.field_input import FieldInput, sentences
-from wardlink.ui.theme import colors_for
+from wardlink.ui.visible_controls import TickBox, outline_indicator
 
 MOST_RADIOS: Final = 5  # more options than this drop down from a list instead
 SHORT_LABEL: Final = 16  # options this short and few sit side by side
 MOST_SIDE_BY_SIDE: Final = 4
 TWO_COLUMNS_FROM: Final = 7  # tick boxes go in two columns from this many
 CHOOSE: Final = "Choose…"
-CLEAR: Final = "Clear"
-CLEAR_ANSWER: Final = "Clear answer"
-
-
-def _outline(button: QAbstractButton, element: QStyle.SubElement, option: QStyleOption) -> None:
-    """Draw the indicator's edge in the theme's muted colour: the style's own edge is too faint
-    to see (under 3:1 on white, all but invisible on the dark scheme's surface)."""
-    rect = QRectF(button.style().subElementRect(element, option, button)).adjusted(1, 1, -1, -1)
-    painter = QPainter(button)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QPen(QColor(colors_for(button.palette()).muted), 1.5))
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    if element == QStyle.SubElement.SE_RadioButtonIndicator:
-        painter.drawEllipse(rect)
-    else:
-        painter.drawRoundedRect(rect, 2, 2)
-    painter.end()
+CLEAR: Final = "Clear answer"
 
 
 class RadioButton(QRadioButton):
@@ -75,17 +56,7 @@ class RadioButton(QRadioButton):
         super().paintEvent(event)
         option = QStyleOptionButton()
         self.initStyleOption(option)
-        _outline(self, QStyle.SubElement.SE_RadioButtonIndicator, option)
-
-
-class TickBox(QCheckBox):
-    """A tick box whose box can be seen in both schemes."""
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        option = QStyleOptionButton()
-        self.initStyleOption(option)
-        _outline(self, QStyle.SubElement.SE_CheckBoxIndicator, option)
+        outline_indicator(self, QStyle.SubElement.SE_RadioButtonIndicator, option)
 
 
 def _side_by_side(labels: list[str]) -> bool:
@@ -95,7 +66,7 @@ def _side_by_side(labels: list[str]) -> bool:
 class _Radios(FieldInput):
     """Radio buttons for one answer out of `options` ((code, label) pairs), none chosen at
     first; choosing one is moving on, so it also reports `focus_left`. Once one is chosen a
-    "Clear" button (or Delete on a button) takes the answer back: a question answered by
+    "Clear answer" button (or Delete on a button) takes the answer back: a question answered by
     mistake must not have to be filed with that answer."""
 
     def __init__(self, options: list[tuple[object, str]], parent: QWidget | None) -> None:
@@ -119,7 +90,7 @@ class _Radios(FieldInput):
         self.clear_button.setText(CLEAR)
         self.clear_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.clear_button.setToolTip("Take this answer back (Delete)")
-        self.clear_button.setAccessibleName(CLEAR_ANSWER)
+        self.clear_button.setAccessibleName(CLEAR)
         self.clear_button.clicked.connect(self.clear)
         self.clear_button.hide()
         layout.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignLeft)

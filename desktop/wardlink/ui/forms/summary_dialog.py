@@ -32,8 +32,8 @@ from wardlink.core.forms import Form, Item
 from wardlink.core.response_validation import REASON_MAX_LENGTH
 from wardlink.ui.forms.answer_words import answer_words
 from wardlink.ui.forms.attached_photo import THUMBNAIL, thumbnail
-from wardlink.ui.forms.choice_inputs import TickBox
 from wardlink.ui.forms.form_style import apply_form_style, restyle_on_palette_change
+from wardlink.ui.visible_controls import TickBox
 
 WINDOW_TITLE: Final = "Check before you submit"
 
