@@ -80,8 +80,9 @@ def add_local_message(
     note_ref: str | None = None,
 ) -> tuple[Message, Changes]:
     """Write a new message and its `message.post` op in one transaction; it shows as queued."""
-    message_id = time_ordered_id(store.clock.now())
-    client_ts = format_timestamp(store.clock.now())
+    now = store.clock.now()
+    message_id = time_ordered_id(now)  # carries the same time as client_ts
+    client_ts = format_timestamp(now)
     payload: dict[str, object] = {
         "team_id": team_id,
         "message_id": message_id,

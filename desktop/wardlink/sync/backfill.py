@@ -298,15 +298,18 @@ class _NextTeam:
     def adopt(self, team_id: str, before: int | None) -> HistoryAhead | None:
         """The worker started for `team_id` from `before`, if there is one; any other is
         closed (its request under way is dropped), leaving the client free."""
-        worker, self._worker = self._worker, None
+        worker = self._worker
         if worker is not None and (worker.team_id, worker.before) == (team_id, before):
+            self._worker = None
             return worker
-        if worker is not None:
-            worker.close()
+        self.close()
         return None
 
     def close(self) -> None:
-        self.adopt("", None)
+        """Close the worker started ahead, if any (its request under way is dropped)."""
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
 
 
 def load_older(

@@ -127,7 +127,7 @@ class Transport:
         stream: bool = False,
     ) -> requests.Response:
         """Send one request; raise the sync error for anything but a 2xx answer. With `stream`,
-        the body is left to read (`read_body`)."""
+        the body is left to read (see `get_bytes`)."""
         sent_headers = dict(headers or {})
         if json_body is not None:
             data = json.dumps(json_body, separators=(",", ":")).encode("utf-8")

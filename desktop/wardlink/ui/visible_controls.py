@@ -10,15 +10,21 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QAbstractButton, QCheckBox, QStyle, QStyleOption, QStyleOptionButton
+from PySide6.QtWidgets import QCheckBox, QRadioButton, QStyle, QStyleOptionButton
 
 from wardlink.ui.theme import colors_for
 
 
-def outline_indicator(
-    button: QAbstractButton, element: QStyle.SubElement, option: QStyleOption
-) -> None:
-    """Draw the indicator's edge (a circle for a radio button, else a box) in the muted colour."""
+def outline_indicator(button: QCheckBox | QRadioButton) -> None:
+    """Draw the indicator's edge (a circle for a radio button, a box for a tick box) in the
+    muted colour; call it after the style has painted the button."""
+    option = QStyleOptionButton()
+    button.initStyleOption(option)
+    element = (
+        QStyle.SubElement.SE_RadioButtonIndicator
+        if isinstance(button, QRadioButton)
+        else QStyle.SubElement.SE_CheckBoxIndicator
+    )
     rect = QRectF(button.style().subElementRect(element, option, button)).adjusted(1, 1, -1, -1)
     painter = QPainter(button)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -36,6 +42,4 @@ class TickBox(QCheckBox):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
-        option = QStyleOptionButton()
-        self.initStyleOption(option)
-        outline_indicator(self, QStyle.SubElement.SE_CheckBoxIndicator, option)
+        outline_indicator(self)

@@ -16,33 +16,26 @@ store rows off the DB thread.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final, Generic, TypeAlias, TypeVar
 
 import msgspec
 
-from wardlink.core.protocol.fields import (
-    EVENT_TYPES,
-    MAX_BODY_CHARS,
-    Json,
-    ProtocolError,
-    is_plain_str,
-    is_timestamp,
-    is_uuid,
-)
+from wardlink.core.protocol.fields import Json, ProtocolError
 from wardlink.core.protocol.pull import (
     Event,
     HistoryResponse,
     MessageFields,
     PullResponse,
+    is_plain_event,
+    plain_message,
     read_message,
 )
 
 # A message event's data as read, or what refuses it; None for an event of another type.
 MessageRead: TypeAlias = MessageFields | ProtocolError | None
 
-_EVENT_TYPES: Final = frozenset(EVENT_TYPES)
 _MAX_SEQ: Final = 2**62
 
 
@@ -141,26 +134,41 @@ class _NotPlain(Exception):
 
 def read_history_page(raw: bytes) -> HistoryPage:
     """`GET /teams/<id>/history`'s answer from its bytes; ProtocolError if malformed."""
-    try:
-        wire = _HISTORY.decode(raw)
-        events, messages = _read_events(wire.events)
-        return ReadPage(HistoryResponse(events, wire.more), messages)
-    except (msgspec.MsgspecError, ValueError, _NotPlain):  # ValueError: not UTF-8, say
-        response = HistoryResponse.from_json(_exact_json(raw))
-        return ReadPage(response, read_message_events(response.events))
+    return _read_page(
+        raw,
+        lambda: _quick_history(_HISTORY.decode(raw)),
+        HistoryResponse.from_json,
+    )
 
 
 def read_pull_page(raw: bytes) -> PullPage:
     """`GET /sync/pull`'s answer from its bytes; ProtocolError if malformed."""
+    return _read_page(raw, lambda: _quick_pull(_PULL.decode(raw)), PullResponse.from_json)
+
+
+def _read_page(
+    raw: bytes,
+    quickly: Callable[[], ReadPage[Response]],
+    exactly: Callable[[Json], Response],
+) -> ReadPage[Response]:
+    """The quick reading, or where it stops, the exact one (which raises what is wrong)."""
     try:
-        wire = _PULL.decode(raw)
-        if not 0 <= wire.next <= _MAX_SEQ:
-            raise _NotPlain()
-        events, messages = _read_events(wire.events)
-        return ReadPage(PullResponse(events, wire.next, wire.more), messages)
+        return quickly()
     except (msgspec.MsgspecError, ValueError, _NotPlain):  # ValueError: not UTF-8, say
-        response = PullResponse.from_json(_exact_json(raw))
+        response = exactly(_exact_json(raw))
         return ReadPage(response, read_message_events(response.events))
+
+
+def _quick_history(wire: _WireHistory) -> HistoryPage:
+    events, messages = _read_events(wire.events)
+    return ReadPage(HistoryResponse(events, wire.more), messages)
+
+
+def _quick_pull(wire: _WirePull) -> PullPage:
+    if not 0 <= wire.next <= _MAX_SEQ:
+        raise _NotPlain()
+    events, messages = _read_events(wire.events)
+    return ReadPage(PullResponse(events, wire.next, wire.more), messages)
 
 
 def read_message_events(events: tuple[Event, ...]) -> tuple[MessageRead, ...]:
@@ -188,57 +196,31 @@ def _read_events(wire: list[_WireEvent]) -> tuple[tuple[Event, ...], tuple[Messa
     else _NotPlain (for the exact readers to say what is wrong, or to take what is unusual)."""
     events: list[Event] = []
     messages: list[MessageRead] = []
-    valid: set[str] = set()  # uuids already matched on this page (team and author ids repeat)
     for e in wire:
-        team_id = e.team_id
-        if not (
-            e.type in _EVENT_TYPES
-            and 1 <= e.seq <= _MAX_SEQ
-            and (team_id is None or team_id in valid or _remember(team_id, valid))
-            and is_timestamp(e.at)
-        ):
+        if not is_plain_event(e.type, e.seq, e.team_id, e.at):
             raise _NotPlain()
         if e.type == "message":
-            data, read = _read_message(e.data, valid)
+            data, read = _read_message(e.data)
         else:
             data, read = _object(e.data), None
-        events.append(Event(e.seq, e.type, team_id, e.at, data))
+        events.append(Event(e.seq, e.type, e.team_id, e.at, data))
         messages.append(read)
     return tuple(events), tuple(messages)
 
 
-def _read_message(raw: msgspec.Raw, valid: set[str]) -> tuple[Mapping[str, Json], MessageRead]:
+def _read_message(raw: msgspec.Raw) -> tuple[Mapping[str, Json], MessageRead]:
     """A message event's data and its fields, as `read_message` reads them."""
     try:
         m = _MESSAGE.decode(raw)
     except (msgspec.MsgspecError, ValueError):
+        m = None
+    fields = None if m is None else plain_message(
+        m.id, m.op_id, m.author.id, m.author.display_name, m.body, m.priority, m.client_ts,
+        m.server_ts, m.note_ref,
+    )  # fmt: skip
+    if fields is None:
         data = _object(raw)
         return data, _read_exactly(data)
-    author = m.author
-    if not (
-        is_uuid(m.id)
-        and is_uuid(m.op_id)
-        and (author.id in valid or _remember(author.id, valid))
-        and is_plain_str(author.display_name)
-        and is_plain_str(m.body, MAX_BODY_CHARS)
-        and (m.priority == "routine" or m.priority == "urgent")
-        and is_timestamp(m.client_ts)
-        and (m.server_ts == m.client_ts or is_timestamp(m.server_ts))
-        and (m.note_ref is None or is_uuid(m.note_ref))
-    ):
-        data = _object(raw)
-        return data, _read_exactly(data)
-    fields: MessageFields = (
-        m.id,
-        m.op_id,
-        author.id,
-        author.display_name,
-        m.body,
-        "urgent" if m.priority == "urgent" else "routine",
-        m.client_ts,
-        m.server_ts,
-        m.note_ref,
-    )
     return RawObject(raw), fields
 
 
@@ -284,10 +266,3 @@ def _object(raw: msgspec.Raw) -> dict[str, Json]:
     if type(value) is not dict:
         raise _NotPlain()
     return value
-
-
-def _remember(value: str, valid: set[str]) -> bool:
-    if is_uuid(value):
-        valid.add(value)
-        return True
-    return False

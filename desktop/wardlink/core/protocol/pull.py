@@ -49,16 +49,8 @@ class Event:
         if type(value) is dict:  # the common case, every field plainly valid, in one test
             kind, seq, team_id = value.get("type"), value.get("seq"), value.get("team_id")
             at, data = value.get("at"), value.get("data")
-            if (
-                type(kind) is str
-                and kind in _EVENT_TYPES
-                and type(seq) is int
-                and 1 <= seq <= 2**62
-                and (team_id is None or is_uuid(team_id))
-                and is_timestamp(at)
-                and type(data) is dict
-            ):
-                return cls(seq, kind, team_id, at, data)
+            if is_plain_event(kind, seq, team_id, at) and type(data) is dict:
+                return cls(seq, kind, team_id, at, data)  # type: ignore[arg-type]  # checked above
         obj = as_object(value, path)
         kind = obj.get("type")
         if type(kind) is not str or kind not in _EVENT_TYPES:
@@ -164,41 +156,75 @@ class MessageData:
 MessageFields: TypeAlias = tuple[str, str, str, str, str, Priority, str, str, str | None]
 
 
+def is_plain_event(kind: Json, seq: Json, team_id: Json, at: Json) -> bool:
+    """Whether an event's own fields are plainly valid: the quick test of `Event.from_json`,
+    which the page reader (`event_pages`) makes too."""
+    return (
+        type(kind) is str
+        and kind in _EVENT_TYPES
+        and type(seq) is int
+        and 1 <= seq <= 2**62
+        and (team_id is None or is_uuid(team_id))
+        and is_timestamp(at)
+    )
+
+
+def plain_message(
+    message_id: Json,
+    op_id: Json,
+    author_id: Json,
+    name: Json,
+    body: Json,
+    priority: Json,
+    client_ts: Json,
+    server_ts: Json,
+    note_ref: Json,
+) -> MessageFields | None:
+    """A `message` event's fields as `read_message` returns them if every one is plainly valid
+    (its quick test, which the page reader makes too); None: read them field by field."""
+    if (
+        is_uuid(message_id)
+        and is_uuid(op_id)
+        and is_uuid(author_id)
+        and is_plain_str(name)
+        and is_plain_str(body, MAX_BODY_CHARS)
+        and (priority == "routine" or priority == "urgent")
+        and is_timestamp(client_ts)
+        and (server_ts == client_ts or is_timestamp(server_ts))
+        and (note_ref is None or is_uuid(note_ref))
+    ):
+        return (
+            message_id,
+            op_id,
+            author_id,
+            name,
+            body,
+            "urgent" if priority == "urgent" else "routine",
+            client_ts,
+            server_ts,
+            note_ref,
+        )
+    return None
+
+
 def read_message(value: Json, path: str = "data") -> MessageFields:
     """The `message` event's data, checked as `MessageData.from_json` checks it, as the fields
     of a `MessageData` in order (for a reader that builds rows of its own from many)."""
     if type(value) is dict and type(author := value.get("author")) is dict:
         # The common case, every field plainly valid, in one test (a client reads 100,000).
-        message_id, op_id, author_id = value.get("id"), value.get("op_id"), author.get("id")
-        name, body = author.get("display_name"), value.get("body")
-        priority = value.get("priority", "routine")
-        client_ts, server_ts, note_ref = (
+        fields = plain_message(
+            value.get("id"),
+            value.get("op_id"),
+            author.get("id"),
+            author.get("display_name"),
+            value.get("body"),
+            value.get("priority", "routine"),
             value.get("client_ts"),
             value.get("server_ts"),
             value.get("note_ref"),
         )
-        if (
-            is_uuid(message_id)
-            and is_uuid(op_id)
-            and is_uuid(author_id)
-            and is_plain_str(name)
-            and is_plain_str(body, MAX_BODY_CHARS)
-            and (priority == "routine" or priority == "urgent")
-            and is_timestamp(client_ts)
-            and (server_ts == client_ts or is_timestamp(server_ts))
-            and (note_ref is None or is_uuid(note_ref))
-        ):
-            return (
-                message_id,
-                op_id,
-                author_id,
-                name,
-                body,
-                "urgent" if priority == "urgent" else "routine",
-                client_ts,
-                server_ts,
-                note_ref,
-            )
+        if fields is not None:
+            return fields
     obj = as_object(value, path)
     at_author = "data.author" if path == "data" else f"{path}.author"
     author = as_object(obj.get("author"), at_author)

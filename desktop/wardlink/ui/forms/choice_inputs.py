@@ -18,8 +18,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QRadioButton,
-    QStyle,
-    QStyleOptionButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -54,9 +52,7 @@ class RadioButton(QRadioButton):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
-        option = QStyleOptionButton()
-        self.initStyleOption(option)
-        outline_indicator(self, QStyle.SubElement.SE_RadioButtonIndicator, option)
+        outline_indicator(self)
 
 
 def _side_by_side(labels: list[str]) -> bool:
@@ -126,7 +122,6 @@ class _Radios(FieldInput):
         for button in self.buttons:
             button.setChecked(False)
         self.group.setExclusive(True)
-        self.clear_button.hide()
         self.value_changed.emit()
 
     def focus_widgets(self) -> list[QWidget]:
